@@ -1,0 +1,69 @@
+// Bearer-token authentication for /api (RFC 6750), and per-route scope checks.
+import type { FastifyRequest } from 'fastify';
+import type { AccessTokens } from '../oauth/tokens/access-token.ts';
+import { InvalidTokenError } from '../oauth/tokens/access-token.ts';
+import { grants } from '../scopes.ts';
+import { ApiError } from './errors.ts';
+
+export interface Principal {
+  subject: string;
+  clientId: string;
+  workspaceId: string;
+  scopes: ReadonlySet<string>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs. */
+    scope?: string;
+  }
+}
+
+const REALM = 'realm="gatehouse"';
+
+function unauthorized(code: string, message: string, withError: boolean): ApiError {
+  const challenge = withError ? `Bearer ${REALM}, error="invalid_token", error_description="${message}"` : `Bearer ${REALM}`;
+  return new ApiError(401, code, message, { 'www-authenticate': challenge });
+}
+
+/** Reads `Authorization: Bearer …`; tokens in the query string are never accepted. */
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!match) throw unauthorized('invalid_token', 'the Authorization header is not a Bearer token', true);
+  return match[1] ?? null;
+}
+
+export function bearerAuth(tokens: AccessTokens) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
+    const token = bearerToken(request);
+    if (token === null) throw unauthorized('missing_token', 'an access token is required (Authorization: Bearer …)', false);
+    try {
+      const claims = await tokens.verify(token);
+      request.principal = {
+        subject: claims.sub,
+        clientId: claims.client_id,
+        workspaceId: claims.ws,
+        scopes: new Set(claims.scope.split(' ')),
+      };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message, true);
+      throw error;
+    }
+  };
+}
+
+/** Refuses the request with 403 unless the principal has the route's scope. */
+export async function requireScope(request: FastifyRequest): Promise<void> {
+  const needed = request.routeOptions.config.scope;
+  if (!needed) return;
+  if (!request.principal || !grants(request.principal.scopes, needed)) {
+    throw new ApiError(403, 'insufficient_scope', `this request needs the ${needed} scope`, {
+      'www-authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${needed}"`,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+// The public REST API under /api/v1: every route needs a bearer token.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { bearerAuth, requireScope, type Principal } from './bearer.ts';
+import { sendApiError } from './errors.ts';
+import { processRoutes, type ActorNames } from './processes.ts';
+
+function actorNames(services: Services): ActorNames {
+  return {
+    async nameOf(principal: Principal): Promise<string> {
+      if (principal.subject === principal.clientId) {
+        const client = await services.clients.find(principal.clientId);
+        return client ? client.name : principal.clientId;
+      }
+      const user = await services.store.users.findById(principal.subject);
+      return user ? user.email : principal.subject;
+    },
+  };
+}
+
+export async function apiPlugin(app: FastifyInstance, services: Services): Promise<void> {
+  app.decorateRequest('principal', null);
+  app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
+  app.addHook('onRequest', bearerAuth(services.accessTokens));
+  app.addHook('preHandler', requireScope);
+  processRoutes(app, { processes: services.processes, actors: actorNames(services) });
+}

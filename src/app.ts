@@ -1,0 +1,38 @@
+// Assembles the HTTP server from its plugins. Each plugin gets the services
+// it needs and sets its own error format.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Services } from './services.ts';
+import { loggerOptions } from './http/logger.ts';
+import { registerFormParser } from './http/form-body.ts';
+import { oauthPlugin } from './oauth/plugin.ts';
+import { apiPlugin } from './api/plugin.ts';
+import { sendApiError } from './api/errors.ts';
+
+export interface AppOptions {
+  /** Where logs go; standard output by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...loggerOptions(services.config.logLevel, options.logStream),
+    genReqId: () => randomUUID(),
+    // Never trust a client-chosen request id.
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
+
+  registerFormParser(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(async (scope) => oauthPlugin(scope, services));
+  await app.register(async (scope) => apiPlugin(scope, services));
+  return app;
+}

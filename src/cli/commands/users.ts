@@ -1,0 +1,26 @@
+import type { Command } from '../command.ts';
+import { output, parse, required } from '../command.ts';
+
+export const usersCreate: Command = {
+  name: 'users create',
+  usage: 'users create --email E --password P [--admin] [--json]',
+  async run(args, context) {
+    const { values } = parse(args, { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } });
+    required(values, 'email', 'password');
+    const { users } = await context.services();
+    const user = await users.create({ email: values.email!, password: values.password!, admin: values.admin ?? false });
+    output(context, values.json, { id: user.id, email: user.email, admin: user.isAdmin, created_at: user.createdAt },
+      `Created user ${user.email} (${user.id})${user.isAdmin ? ' as admin' : ''}`);
+  },
+};
+
+export const usersList: Command = {
+  name: 'users list',
+  usage: 'users list [--json]',
+  async run(args, context) {
+    const { values } = parse(args, {});
+    const users = await (await context.services()).users.list();
+    const rows = users.map((u) => ({ id: u.id, email: u.email, admin: u.isAdmin, disabled: u.disabledAt !== null, created_at: u.createdAt }));
+    output(context, values.json, rows, rows.map((u) => `${u.id}  ${u.email}${u.admin ? '  (admin)' : ''}`).join('\n') || 'No users.');
+  },
+};

@@ -1,0 +1,146 @@
+import type { Client, Store } from '../store/store.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import { hashSecret, randomToken } from '../security/secrets.ts';
+import { isKnownScope, SCOPES } from '../scopes.ts';
+import { now } from '../ids.ts';
+import { redirectUriProblem } from './redirect-uri.ts';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'client_credentials',
+  'password',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
+
+export const SECRET_PREFIX = 'gcs_';
+
+export interface NewClientInput {
+  workspaceId: string;
+  createdBy: string;
+  name: string;
+  redirectUris?: string[];
+  grantTypes?: string[];
+  scopes?: string[];
+  isPublic?: boolean;
+  firstParty?: boolean;
+  requirePkce?: boolean;
+}
+
+export interface IssuedClient {
+  client: Client;
+  /** Shown once; only its hash is stored. Null for public clients. */
+  clientSecret: string | null;
+}
+
+function newSecret(): string {
+  return SECRET_PREFIX + randomToken(32);
+}
+
+function defaultGrants(isPublic: boolean, hasRedirects: boolean): string[] {
+  if (isPublic) return ['authorization_code', 'refresh_token'];
+  return hasRedirects ? ['client_credentials', 'authorization_code', 'refresh_token'] : ['client_credentials'];
+}
+
+function validate(input: NewClientInput, redirectUris: string[], grantTypes: string[], scopes: string[]): void {
+  const errors: FieldError[] = [];
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
+  redirectUris.forEach((uri, i) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) errors.push({ field: `redirect_uris[${i}]`, message: problem });
+  });
+  for (const grant of grantTypes) {
+    if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
+      errors.push({ field: 'grant_types', message: `unknown grant type "${grant}"; known: ${GRANT_TYPES.join(', ')}` });
+    }
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    errors.push({ field: 'redirect_uris', message: 'the authorization_code grant needs at least one redirect URI' });
+  }
+  if (input.isPublic && grantTypes.some((g) => g === 'client_credentials' || g === 'password')) {
+    errors.push({ field: 'grant_types', message: 'a public client cannot use client_credentials or password' });
+  }
+  for (const scope of scopes) {
+    if (!isKnownScope(scope)) {
+      errors.push({ field: 'scopes', message: `unknown scope "${scope}"; known: ${Object.keys(SCOPES).join(', ')}` });
+    }
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+export class ClientService {
+  readonly #store: Store;
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async create(input: NewClientInput): Promise<IssuedClient> {
+    const isPublic = input.isPublic ?? false;
+    const redirectUris = [...new Set(input.redirectUris ?? [])];
+    const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
+    const scopes = input.scopes?.length ? [...new Set(input.scopes)] : Object.keys(SCOPES);
+    validate(input, redirectUris, grantTypes, scopes);
+
+    const clientSecret = isPublic ? null : newSecret();
+    const at = now();
+    const client: Client = {
+      clientId: randomToken(16),
+      workspaceId: input.workspaceId,
+      createdBy: input.createdBy,
+      name: input.name.trim(),
+      secretHash: clientSecret === null ? null : hashSecret(clientSecret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      isPublic,
+      firstParty: input.firstParty ?? false,
+      // PKCE is always required of public clients; confidential ones may opt in.
+      requirePkce: isPublic || (input.requirePkce ?? false),
+      grantTypes,
+      scopes,
+      defaultScopes: scopes,
+      redirectUris,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.#store.clients.insert(client);
+    return { client, clientSecret };
+  }
+
+  find(clientId: string): Promise<Client | undefined> {
+    return this.#store.clients.findById(clientId);
+  }
+
+  async require(clientId: string): Promise<Client> {
+    const client = await this.#store.clients.findById(clientId);
+    if (!client) throw new NotFoundError(`no client with id ${clientId}`);
+    return client;
+  }
+
+  list(): Promise<Client[]> {
+    return this.#store.clients.list();
+  }
+
+  /**
+   * Issues a new secret. The old one keeps working for `graceSeconds`, so a
+   * deployment can switch over without downtime; 0 ends it at once.
+   */
+  async rotateSecret(clientId: string, graceSeconds = 0): Promise<IssuedClient> {
+    const client = await this.require(clientId);
+    if (client.isPublic) throw new ValidationError([{ field: 'client_id', message: 'a public client has no secret' }]);
+    const clientSecret = newSecret();
+    const at = new Date();
+    const change = {
+      secretHash: hashSecret(clientSecret),
+      previousSecretHash: graceSeconds > 0 ? client.secretHash : null,
+      previousSecretExpiresAt: graceSeconds > 0 ? new Date(at.getTime() + graceSeconds * 1000).toISOString() : null,
+      at: at.toISOString(),
+    };
+    await this.#store.clients.updateSecret(clientId, change);
+    return { client: { ...client, ...change, updatedAt: change.at }, clientSecret };
+  }
+
+  async delete(clientId: string): Promise<void> {
+    if (!(await this.#store.clients.delete(clientId))) throw new NotFoundError(`no client with id ${clientId}`);
+  }
+}

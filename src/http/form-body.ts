@@ -1,0 +1,32 @@
+// A strict application/x-www-form-urlencoded parser. OAuth 2.1 requires a
+// repeated parameter to be refused (RFC 6749 §3.1), so repeats are an error
+// here rather than silently merged.
+import type { FastifyInstance } from 'fastify';
+
+export class DuplicateParameterError extends Error {
+  readonly statusCode = 400;
+  readonly parameter: string;
+  constructor(parameter: string) {
+    super(`the parameter "${parameter}" is repeated`);
+    this.parameter = parameter;
+  }
+}
+
+export function parseForm(body: string): Record<string, string> {
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of new URLSearchParams(body)) {
+    if (key in params) throw new DuplicateParameterError(key);
+    params[key] = value;
+  }
+  return params;
+}
+
+export function registerFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,82 @@
+// Client authentication at the token, revocation and introspection endpoints:
+// client_secret_basic, client_secret_post, and `none` for public clients.
+import type { Client } from '../store/store.ts';
+import type { ClientService } from '../client/client-service.ts';
+import { secretMatches } from '../security/secrets.ts';
+import { OAuthError } from './errors.ts';
+
+export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface ClientCredentials {
+  method: AuthMethod;
+  clientId: string;
+  clientSecret?: string;
+}
+
+// RFC 6749 §2.3.1: id and secret are form-encoded before Base64.
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** Reads the credentials a request presents, refusing more than one method. */
+export function readCredentials(authorization: string | undefined, params: Record<string, string>): ClientCredentials {
+  const basic = authorization !== undefined && /^basic /i.test(authorization);
+  if (basic) {
+    if (params.client_secret !== undefined) {
+      throw new OAuthError('invalid_request', 'the client authenticated with more than one method');
+    }
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw invalidClient('the Basic credentials are malformed', true);
+    let clientId: string;
+    let clientSecret: string;
+    try {
+      clientId = formDecode(decoded.slice(0, colon));
+      clientSecret = formDecode(decoded.slice(colon + 1));
+    } catch {
+      throw invalidClient('the Basic credentials are malformed', true);
+    }
+    if (params.client_id !== undefined && params.client_id !== clientId) {
+      throw new OAuthError('invalid_request', 'client_id does not match the Basic credentials');
+    }
+    return { method: 'client_secret_basic', clientId, clientSecret };
+  }
+  if (params.client_id === undefined || params.client_id === '') {
+    throw invalidClient('client authentication is required', false);
+  }
+  if (params.client_secret !== undefined) {
+    return { method: 'client_secret_post', clientId: params.client_id, clientSecret: params.client_secret };
+  }
+  return { method: 'none', clientId: params.client_id };
+}
+
+export function invalidClient(description: string, basic: boolean): OAuthError {
+  return new OAuthError('invalid_client', description, basic ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {});
+}
+
+function secretAccepted(client: Client, secret: string): boolean {
+  if (secretMatches(secret, client.secretHash)) return true;
+  // During a rotation's grace period the previous secret still works.
+  return client.previousSecretExpiresAt !== null
+    && client.previousSecretExpiresAt > new Date().toISOString()
+    && secretMatches(secret, client.previousSecretHash);
+}
+
+export async function authenticateClient(
+  clients: ClientService,
+  authorization: string | undefined,
+  params: Record<string, string>,
+): Promise<Client> {
+  const credentials = readCredentials(authorization, params);
+  const basic = credentials.method === 'client_secret_basic';
+  const client = await clients.find(credentials.clientId);
+  // One message for an unknown client and a wrong secret, so neither can be probed.
+  const failed = () => invalidClient('client authentication failed', basic);
+  if (!client) throw failed();
+  if (credentials.method === 'none') {
+    if (!client.isPublic) throw failed();
+    return client;
+  }
+  if (client.isPublic || !secretAccepted(client, credentials.clientSecret ?? '')) throw failed();
+  return client;
+}

@@ -1,0 +1,23 @@
+// GET /.well-known/oauth-authorization-server (RFC 8414).
+import type { FastifyInstance } from 'fastify';
+import type { Grant } from '../grants/grant.ts';
+import { SCOPES } from '../../scopes.ts';
+import { SIGNING_ALG } from '../keys/key-ring.ts';
+
+export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; grants: Grant[] }): void {
+  const { issuer } = deps;
+  const metadata = {
+    issuer,
+    token_endpoint: `${issuer}/oauth/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    scopes_supported: Object.keys(SCOPES),
+    response_types_supported: [],
+    grant_types_supported: deps.grants.map((g) => g.type),
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    service_documentation: `${issuer}/docs`,
+    // Access tokens are RFC 9068 JWTs signed with this algorithm.
+    access_token_signing_alg_values_supported: [SIGNING_ALG],
+  };
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(metadata));
+}

@@ -1,0 +1,21 @@
+// The interface every grant implements: one file per grant type in this folder.
+import type { Client } from '../../store/store.ts';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export interface GrantRequest {
+  client: Client;
+  params: Record<string, string>;
+}
+
+export interface Grant {
+  /** The `grant_type` value this grant answers. */
+  readonly type: string;
+  handle(request: GrantRequest): Promise<TokenResponse>;
+}

@@ -1,0 +1,35 @@
+// The authorization server's HTTP surface. Every error here is RFC 6749 §5.2 JSON.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Services } from '../services.ts';
+import { DuplicateParameterError } from '../http/form-body.ts';
+import { OAuthError } from './errors.ts';
+import { ClientCredentialsGrant } from './grants/client-credentials.ts';
+import { tokenEndpoint, NO_STORE } from './endpoints/token.ts';
+import { metadataEndpoint } from './endpoints/metadata.ts';
+import { jwksEndpoint } from './endpoints/jwks.ts';
+
+function toOAuthError(error: FastifyError): OAuthError | null {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof DuplicateParameterError) return new OAuthError('invalid_request', error.message);
+  if (error.validation) return new OAuthError('invalid_request', `invalid parameter: ${error.validation[0]?.instancePath.slice(1) || 'body'} ${error.validation[0]?.message ?? ''}`.trim());
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new OAuthError('invalid_request', `the request body could not be read (${error.message})`);
+  return null;
+}
+
+export async function oauthPlugin(app: FastifyInstance, services: Services): Promise<void> {
+  const grants = [new ClientCredentialsGrant(services.accessTokens)];
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let oauthError = toOAuthError(error);
+    if (!oauthError) {
+      request.log.error({ err: error }, 'unexpected error in the authorization server');
+      oauthError = new OAuthError('server_error', 'the server met an unexpected error');
+    }
+    return reply.code(oauthError.status).headers({ ...NO_STORE, ...oauthError.headers }).send(oauthError.toJSON());
+  });
+
+  tokenEndpoint(app, { clients: services.clients, grants });
+  metadataEndpoint(app, { issuer: services.config.issuer, grants });
+  jwksEndpoint(app, { keys: services.keys });
+}

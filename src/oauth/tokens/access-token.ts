@@ -1,0 +1,118 @@
+// RFC 9068 JWT access tokens: signed here with node:crypto's synchronous
+// ES256 (measured about 2× faster than jose's async path, see bench/jwt.ts),
+// verified with jose, and verified only once per token thanks to a cache.
+import { randomBytes, sign } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
+import type { KeyRing } from '../keys/key-ring.ts';
+import { SIGNING_ALG } from '../keys/key-ring.ts';
+
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+  /** The workspace the token acts in. */
+  ws: string;
+}
+
+export interface AccessTokenGrant {
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  workspaceId: string;
+}
+
+export interface IssuedAccessToken {
+  accessToken: string;
+  expiresIn: number;
+  claims: AccessTokenClaims;
+}
+
+export class InvalidTokenError extends Error {}
+
+const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export class AccessTokens {
+  readonly #keys: KeyRing;
+  readonly #issuer: string;
+  readonly #audience: string;
+  readonly #ttl: number;
+  readonly #verified = new Map<string, AccessTokenClaims>();
+  readonly #cacheSize: number;
+
+  constructor(options: { keys: KeyRing; issuer: string; audience: string; ttlSeconds: number; cacheSize?: number }) {
+    this.#keys = options.keys;
+    this.#issuer = options.issuer;
+    this.#audience = options.audience;
+    this.#ttl = options.ttlSeconds;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  issue(grant: AccessTokenGrant): IssuedAccessToken {
+    const { kid, privateKey } = this.#keys.signing;
+    const iat = Math.floor(Date.now() / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.#issuer,
+      sub: grant.subject,
+      aud: this.#audience,
+      exp: iat + this.#ttl,
+      iat,
+      jti: randomBytes(16).toString('base64url'),
+      client_id: grant.clientId,
+      scope: grant.scopes.join(' '),
+      ws: grant.workspaceId,
+    };
+    const input = `${base64url({ alg: SIGNING_ALG, typ: 'at+jwt', kid })}.${base64url(claims)}`;
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return { accessToken: `${input}.${signature.toString('base64url')}`, expiresIn: this.#ttl, claims };
+  }
+
+  /** Verifies signature, `typ`, `iss`, `aud` and `exp`; throws InvalidTokenError. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const cached = this.#verified.get(token);
+    if (cached) {
+      if (cached.exp > Date.now() / 1000) return cached;
+      this.#verified.delete(token);
+      throw new InvalidTokenError('the access token has expired');
+    }
+    const claims = await this.#verifySignedToken(token);
+    if (this.#verified.size >= this.#cacheSize) {
+      // Drop the oldest entry; Map keeps insertion order.
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(token, claims);
+    return claims;
+  }
+
+  async #verifySignedToken(token: string): Promise<AccessTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, async (header: JWTHeaderParameters) => {
+        const key = await this.#keys.verificationKey(header.kid);
+        if (!key) throw new InvalidTokenError('the access token was not signed by this server');
+        return key;
+      }, {
+        algorithms: [SIGNING_ALG],
+        typ: 'at+jwt',
+        issuer: this.#issuer,
+        audience: this.#audience,
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id', 'scope', 'ws'],
+      });
+      for (const claim of ['sub', 'client_id', 'scope', 'ws', 'jti'] as const) {
+        if (typeof payload[claim] !== 'string') throw new InvalidTokenError(`the access token's ${claim} is not a string`);
+      }
+      return payload as unknown as AccessTokenClaims;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the access token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new InvalidTokenError(`the access token's ${error.claim} claim is not valid here`);
+      }
+      throw new InvalidTokenError('the access token is malformed or its signature is invalid');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { Process, ProcessPage, Store } from '../store/store.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import { newId, now } from '../ids.ts';
+
+export const MAX_PAGE_SIZE = 100;
+
+export class ProcessService {
+  readonly #store: Store;
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async get(workspaceId: string, id: string): Promise<Process> {
+    const process = await this.#store.processes.findInWorkspace(workspaceId, id);
+    // Another workspace's process is indistinguishable from a missing one.
+    if (!process) throw new NotFoundError(`process ${id} not found`);
+    return process;
+  }
+
+  list(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage> {
+    return this.#store.processes.listInWorkspace(workspaceId, Math.min(Math.max(limit, 1), MAX_PAGE_SIZE), after);
+  }
+
+  async create(workspaceId: string, input: { name: string; description?: string }, actor: string): Promise<Process> {
+    const name = input.name.trim();
+    const description = (input.description ?? '').trim();
+    const errors: FieldError[] = [];
+    if (name.length === 0 || name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
+    if (description.length > 5000) errors.push({ field: 'description', message: 'must be at most 5000 characters' });
+    if (errors.length > 0) throw new ValidationError(errors);
+    const at = now();
+    const process: Process = { id: newId('p-'), workspaceId, name, description, createdAt: at, modifiedAt: at, modifiedBy: actor };
+    await this.#store.processes.insert(process);
+    return process;
+  }
+}
