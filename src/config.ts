@@ -1,5 +1,6 @@
-// Configuration comes from the environment only. Every value is checked at
-// start-up; a bad one stops the server with one line naming the variable.
+// Configuration comes from the environment only. Each variable is declared
+// once below; `npm run docs:config` renders the same list as
+// docs/configuration.md. A bad value stops start-up with one line naming it.
 
 export interface Config {
   port: number;
@@ -24,10 +25,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+export interface Variable {
+  name: string;
+  /** The default as the reference shows it. */
+  default: string;
+  description: string;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
@@ -35,8 +42,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function databaseUrl(env: Env): string {
-  const raw = env.DATABASE_URL || 'sqlite:./data/gatehouse.db';
+function databaseUrl(raw: string): string {
   if (/^sqlite:.+/.test(raw)) return raw;
   if (/^postgres(ql)?:\/\//.test(raw)) {
     try {
@@ -61,21 +67,49 @@ function baseUrl(name: string, raw: string): string {
   return url.href.replace(/\/$/, '');
 }
 
+export const VARIABLES: Variable[] = [
+  { name: 'PORT', default: '3000', description: 'TCP port the server listens on.' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Address the server binds to; `0.0.0.0` for all interfaces.' },
+  { name: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', description: '`sqlite:<path>` for the embedded database (the file and folder are created), or `postgres://user@host:port/db` for PostgreSQL.' },
+  { name: 'GATEHOUSE_ISSUER', default: 'http://localhost:$PORT', description: 'Public base URL of the server: the `iss` of tokens and the base of every URL in the metadata.' },
+  { name: 'GATEHOUSE_API_AUDIENCE', default: '$GATEHOUSE_ISSUER/api', description: 'The `aud` of access tokens; the API refuses tokens for any other audience.' },
+  { name: 'GATEHOUSE_ACCESS_TOKEN_TTL', default: '3600', description: 'Access-token lifetime in seconds (60 to 86400).' },
+  { name: 'GATEHOUSE_REFRESH_TOKEN_TTL', default: '2592000', description: 'Refresh-token lifetime in seconds (60 to 31536000); 30 days by default.' },
+  { name: 'GATEHOUSE_AUTH_CODE_TTL', default: '60', description: 'Authorization-code lifetime in seconds (10 to 600).' },
+  { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
+];
+
 export function loadConfig(env: Env = process.env): Config {
-  const port = integer(env, 'PORT', 3000, 0, 65535);
-  const host = env.HOST || '127.0.0.1';
+  const port = integer('PORT', env.PORT, 3000, 0, 65535);
   const issuer = baseUrl('GATEHOUSE_ISSUER', env.GATEHOUSE_ISSUER || `http://localhost:${port}`);
   const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
     port,
-    host,
-    databaseUrl: databaseUrl(env),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: databaseUrl(env.DATABASE_URL || 'sqlite:./data/gatehouse.db'),
     issuer,
     apiAudience: env.GATEHOUSE_API_AUDIENCE ? baseUrl('GATEHOUSE_API_AUDIENCE', env.GATEHOUSE_API_AUDIENCE) : `${issuer}/api`,
-    accessTokenTtl: integer(env, 'GATEHOUSE_ACCESS_TOKEN_TTL', 3600, 60, 86_400),
-    refreshTokenTtl: integer(env, 'GATEHOUSE_REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),
-    authCodeTtl: integer(env, 'GATEHOUSE_AUTH_CODE_TTL', 60, 10, 600),
+    accessTokenTtl: integer('GATEHOUSE_ACCESS_TOKEN_TTL', env.GATEHOUSE_ACCESS_TOKEN_TTL, 3600, 60, 86_400),
+    refreshTokenTtl: integer('GATEHOUSE_REFRESH_TOKEN_TTL', env.GATEHOUSE_REFRESH_TOKEN_TTL, 30 * 86_400, 60, 365 * 86_400),
+    authCodeTtl: integer('GATEHOUSE_AUTH_CODE_TTL', env.GATEHOUSE_AUTH_CODE_TTL, 60, 10, 600),
     logLevel,
   };
+}
+
+/** The configuration reference as Markdown (docs/configuration.md). */
+export function configurationReference(): string {
+  const rows = VARIABLES.map((v) => `| \`${v.name}\` | \`${v.default}\` | ${v.description} |`);
+  return [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config.ts by `npm run docs:config`; do not edit by hand. -->',
+    '',
+    'Gatehouse reads its configuration from environment variables only. A bad value stops start-up with one line that names the variable.',
+    '',
+    '| variable | default | meaning |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'bin/gatehouse.ts');
+export const CLI = join(ROOT, 'bin/gatehouse.js');
 
 export interface RunResult {
   code: number | null;
