@@ -3,10 +3,14 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ClientsTable, Database, ProcessesTable, SigningKeysTable, UsersTable, WorkspacesTable } from './schema.ts';
 import type {
   Client, ClientRepository, Process, ProcessPage, ProcessRepository, SigningKey, SigningKeyRepository,
-  Store, User, UserRepository, Workspace, WorkspaceRepository,
+  Store, User, UserRepository, Workspace, WorkspaceRepository, SessionRepository, ConsentRepository,
+  AuthorizationRepository, AuthorizationCodeRepository, RefreshTokenRepository, RevocationRepository,
+  AttemptCounterRepository,
 } from './store.ts';
 import { migrateToLatest } from './migrate.ts';
 import { connect } from './connect.ts';
+import { AuthorizationCodes, Authorizations, Consents, RefreshTokens, Sessions } from './repositories/grants.ts';
+import { AttemptCounters, Revocations } from './repositories/revocations.ts';
 
 const flag = (value: boolean): number => (value ? 1 : 0);
 
@@ -233,6 +237,13 @@ export class KyselyStore implements Store {
   readonly clients: ClientRepository;
   readonly processes: ProcessRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly sessions: SessionRepository;
+  readonly consents: ConsentRepository;
+  readonly authorizations: AuthorizationRepository;
+  readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+  readonly revocations: RevocationRepository;
+  readonly attemptCounters: AttemptCounterRepository;
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -242,6 +253,13 @@ export class KyselyStore implements Store {
     this.clients = new Clients(db);
     this.processes = new Processes(db);
     this.signingKeys = new SigningKeys(db);
+    this.sessions = new Sessions(db);
+    this.consents = new Consents(db);
+    this.authorizations = new Authorizations(db);
+    this.authorizationCodes = new AuthorizationCodes(db);
+    this.refreshTokens = new RefreshTokens(db);
+    this.revocations = new Revocations(db);
+    this.attemptCounters = new AttemptCounters(db);
   }
 
   static open(databaseUrl: string): KyselyStore {

@@ -65,6 +65,67 @@ export interface SigningKeysTable {
   retired_at: string | null;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuthorizationsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  workspace_id: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  authorization_id: string;
+  client_id: string;
+  redirect_uri: string;
+  redirect_uri_sent: number;
+  code_challenge: string | null;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  authorization_id: string;
+  scopes: string;
+  expires_at: string;
+  rotated_at: string | null;
+  created_at: string;
+}
+
+export interface RevocationsTable {
+  id: string;
+  kind: string;
+  value: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface AttemptCountersTable {
+  key: string;
+  count: number;
+  window_ends_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -72,4 +133,11 @@ export interface Database {
   clients: ClientsTable;
   processes: ProcessesTable;
   signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  consents: ConsentsTable;
+  authorizations: AuthorizationsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  revocations: RevocationsTable;
+  attempt_counters: AttemptCountersTable;
 }

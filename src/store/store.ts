@@ -56,6 +56,66 @@ export interface SigningKey {
   retiredAt: string | null;
 }
 
+export interface Session {
+  /** SHA-256 of the cookie value; the value itself is never stored. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface Consent {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Authorization {
+  id: string;
+  userId: string;
+  clientId: string;
+  workspaceId: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface AuthorizationCode {
+  codeHash: string;
+  authorizationId: string;
+  clientId: string;
+  redirectUri: string;
+  /** Whether the authorize request named redirect_uri (then the token request must too). */
+  redirectUriSent: boolean;
+  codeChallenge: string | null;
+  expiresAt: string;
+  usedAt: string | null;
+  createdAt: string;
+}
+
+export interface RefreshToken {
+  tokenHash: string;
+  authorizationId: string;
+  scopes: string[];
+  expiresAt: string;
+  rotatedAt: string | null;
+  createdAt: string;
+}
+
+export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat';
+
+export interface Revocation {
+  id: string;
+  kind: RevocationKind;
+  value: string;
+  createdAt: string;
+  /** When every token this entry refuses has expired anyway. */
+  expiresAt: string;
+}
+
 export interface UserRepository {
   insert(user: User): Promise<void>;
   findById(id: string): Promise<User | undefined>;
@@ -97,12 +157,70 @@ export interface SigningKeyRepository {
   listActive(): Promise<SigningKey[]>;
 }
 
+export interface SessionRepository {
+  insert(session: Session): Promise<void>;
+  findByHash(idHash: string): Promise<Session | undefined>;
+  delete(idHash: string): Promise<void>;
+  deleteForUser(userId: string): Promise<void>;
+}
+
+export interface ConsentRepository {
+  /** Inserts or replaces the consent of a user for a client. */
+  save(consent: Consent): Promise<void>;
+  find(userId: string, clientId: string): Promise<Consent | undefined>;
+  listForUser(userId: string): Promise<Array<Consent & { clientName: string }>>;
+  delete(userId: string, clientId: string): Promise<boolean>;
+}
+
+export interface AuthorizationRepository {
+  insert(authorization: Authorization): Promise<void>;
+  findById(id: string): Promise<Authorization | undefined>;
+  /** Marks it revoked; false if it already was (or does not exist). */
+  revoke(id: string, at: string): Promise<boolean>;
+  /** Revokes every live authorization of a user for a client; returns their ids. */
+  revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]>;
+}
+
+export interface AuthorizationCodeRepository {
+  insert(code: AuthorizationCode): Promise<void>;
+  findByHash(codeHash: string): Promise<AuthorizationCode | undefined>;
+  /** Marks the code used; false if it had been used already (atomic, so only one exchange wins). */
+  markUsed(codeHash: string, at: string): Promise<boolean>;
+}
+
+export interface RefreshTokenRepository {
+  insert(token: RefreshToken): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshToken | undefined>;
+  /** Marks the token rotated; false if it had been already (atomic). */
+  markRotated(tokenHash: string, at: string): Promise<boolean>;
+}
+
+export interface RevocationRepository {
+  insert(revocation: Revocation): Promise<void>;
+  /** Entries created at or after `since` that have not expired at `now`. */
+  listSince(since: string, now: string): Promise<Revocation[]>;
+  deleteExpired(now: string): Promise<number>;
+}
+
+export interface AttemptCounterRepository {
+  /** Counts one attempt for `key` in a window ending at `windowEndsAt` (a new window once the old one ends); returns the count. */
+  hit(key: string, now: string, windowEndsAt: string): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
 export interface Store {
   users: UserRepository;
   workspaces: WorkspaceRepository;
   clients: ClientRepository;
   processes: ProcessRepository;
   signingKeys: SigningKeyRepository;
+  sessions: SessionRepository;
+  consents: ConsentRepository;
+  authorizations: AuthorizationRepository;
+  authorizationCodes: AuthorizationCodeRepository;
+  refreshTokens: RefreshTokenRepository;
+  revocations: RevocationRepository;
+  attemptCounters: AttemptCounterRepository;
   /** Runs `work` in one transaction: every change it makes lands, or none does. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;

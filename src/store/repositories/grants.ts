@@ -1,0 +1,199 @@
+// Kysely repositories for sessions, consent, authorizations, codes and refresh tokens.
+import type { Kysely, Selectable } from 'kysely';
+import type { AuthorizationCodesTable, AuthorizationsTable, Database, RefreshTokensTable } from '../schema.ts';
+import type {
+  Authorization, AuthorizationCode, AuthorizationCodeRepository, AuthorizationRepository, Consent,
+  ConsentRepository, RefreshToken, RefreshTokenRepository, Session, SessionRepository,
+} from '../store.ts';
+
+const json = (value: string[]): string => JSON.stringify(value);
+const list = (value: string): string[] => JSON.parse(value) as string[];
+
+export class Sessions implements SessionRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+  async insert(session: Session): Promise<void> {
+    await this.#db.insertInto('sessions').values({
+      id_hash: session.idHash,
+      user_id: session.userId,
+      csrf_token: session.csrfToken,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+    }).execute();
+  }
+  async findByHash(idHash: string): Promise<Session | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row && { idHash: row.id_hash, userId: row.user_id, csrfToken: row.csrf_token, createdAt: row.created_at, expiresAt: row.expires_at };
+  }
+  async delete(idHash: string): Promise<void> {
+    await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+  async deleteForUser(userId: string): Promise<void> {
+    await this.#db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+}
+
+export class Consents implements ConsentRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+  async save(consent: Consent): Promise<void> {
+    await this.#db.insertInto('consents').values({
+      user_id: consent.userId,
+      client_id: consent.clientId,
+      scopes: json(consent.scopes),
+      created_at: consent.createdAt,
+      updated_at: consent.updatedAt,
+    }).onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({
+      scopes: json(consent.scopes),
+      updated_at: consent.updatedAt,
+    })).execute();
+  }
+  async find(userId: string, clientId: string): Promise<Consent | undefined> {
+    const row = await this.#db.selectFrom('consents').selectAll()
+      .where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    return row && { userId: row.user_id, clientId: row.client_id, scopes: list(row.scopes), createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+  async listForUser(userId: string): Promise<Array<Consent & { clientName: string }>> {
+    const rows = await this.#db.selectFrom('consents')
+      .innerJoin('clients', 'clients.client_id', 'consents.client_id')
+      .select(['consents.user_id', 'consents.client_id', 'consents.scopes', 'consents.created_at', 'consents.updated_at', 'clients.name'])
+      .where('consents.user_id', '=', userId)
+      .orderBy('consents.updated_at', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      userId: row.user_id,
+      clientId: row.client_id,
+      scopes: list(row.scopes),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      clientName: row.name,
+    }));
+  }
+  async delete(userId: string, clientId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
+
+const toAuthorization = (row: Selectable<AuthorizationsTable>): Authorization => ({
+  id: row.id,
+  userId: row.user_id,
+  clientId: row.client_id,
+  workspaceId: row.workspace_id,
+  scopes: list(row.scopes),
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+
+export class Authorizations implements AuthorizationRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+  async insert(a: Authorization): Promise<void> {
+    await this.#db.insertInto('authorizations').values({
+      id: a.id,
+      user_id: a.userId,
+      client_id: a.clientId,
+      workspace_id: a.workspaceId,
+      scopes: json(a.scopes),
+      created_at: a.createdAt,
+      revoked_at: a.revokedAt,
+    }).execute();
+  }
+  async findById(id: string): Promise<Authorization | undefined> {
+    const row = await this.#db.selectFrom('authorizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toAuthorization(row);
+  }
+  async revoke(id: string, at: string): Promise<boolean> {
+    const result = await this.#db.updateTable('authorizations').set({ revoked_at: at })
+      .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+  async revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]> {
+    const rows = await this.#db.updateTable('authorizations').set({ revoked_at: at })
+      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null)
+      .returning('id').execute();
+    return rows.map((r) => r.id);
+  }
+}
+
+const toCode = (row: Selectable<AuthorizationCodesTable>): AuthorizationCode => ({
+  codeHash: row.code_hash,
+  authorizationId: row.authorization_id,
+  clientId: row.client_id,
+  redirectUri: row.redirect_uri,
+  redirectUriSent: Boolean(row.redirect_uri_sent),
+  codeChallenge: row.code_challenge,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+  createdAt: row.created_at,
+});
+
+export class AuthorizationCodes implements AuthorizationCodeRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+  async insert(code: AuthorizationCode): Promise<void> {
+    await this.#db.insertInto('authorization_codes').values({
+      code_hash: code.codeHash,
+      authorization_id: code.authorizationId,
+      client_id: code.clientId,
+      redirect_uri: code.redirectUri,
+      redirect_uri_sent: code.redirectUriSent ? 1 : 0,
+      code_challenge: code.codeChallenge,
+      expires_at: code.expiresAt,
+      used_at: code.usedAt,
+      created_at: code.createdAt,
+    }).execute();
+  }
+  async findByHash(codeHash: string): Promise<AuthorizationCode | undefined> {
+    const row = await this.#db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    return row && toCode(row);
+  }
+  async markUsed(codeHash: string, at: string): Promise<boolean> {
+    const result = await this.#db.updateTable('authorization_codes').set({ used_at: at })
+      .where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+const toRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshToken => ({
+  tokenHash: row.token_hash,
+  authorizationId: row.authorization_id,
+  scopes: list(row.scopes),
+  expiresAt: row.expires_at,
+  rotatedAt: row.rotated_at,
+  createdAt: row.created_at,
+});
+
+export class RefreshTokens implements RefreshTokenRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+  async insert(token: RefreshToken): Promise<void> {
+    await this.#db.insertInto('refresh_tokens').values({
+      token_hash: token.tokenHash,
+      authorization_id: token.authorizationId,
+      scopes: json(token.scopes),
+      expires_at: token.expiresAt,
+      rotated_at: token.rotatedAt,
+      created_at: token.createdAt,
+    }).execute();
+  }
+  async findByHash(tokenHash: string): Promise<RefreshToken | undefined> {
+    const row = await this.#db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row && toRefreshToken(row);
+  }
+  async markRotated(tokenHash: string, at: string): Promise<boolean> {
+    const result = await this.#db.updateTable('refresh_tokens').set({ rotated_at: at })
+      .where('token_hash', '=', tokenHash).where('rotated_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

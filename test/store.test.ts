@@ -1,0 +1,70 @@
+// The store's atomic operations behave the same on SQLite and PostgreSQL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KyselyStore } from '../src/store/kysely-store.ts';
+import { UserService } from '../src/user/user-service.ts';
+import { ClientService } from '../src/client/client-service.ts';
+import { freshDatabase } from './support/server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
+let store: KyselyStore;
+let drop: () => Promise<void>;
+
+before(async () => {
+  const database = await freshDatabase(dir);
+  drop = database.drop;
+  store = KyselyStore.open(database.url);
+  await store.migrate();
+});
+
+after(async () => {
+  await store.close();
+  await drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('migrations are idempotent', async () => {
+  assert.deepEqual(await store.migrate(), []);
+});
+
+test('attempt counters count atomically and start a new window when the old one ends', async () => {
+  const results = await Promise.all(Array.from({ length: 10 }, () => store.attemptCounters.hit('k', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')));
+  assert.deepEqual([...results].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z'), 1);
+  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 2);
+  await store.attemptCounters.reset('k');
+  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 1);
+});
+
+test('a code is marked used once, even under concurrent exchanges; consent upserts', async () => {
+  const user = await new UserService(store).create({ email: 'store@example.test', password: 'long enough pw' });
+  const workspace = await store.workspaces.findPersonal(user.id);
+  const { client } = await new ClientService(store).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] });
+  const at = new Date().toISOString();
+  await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null });
+  await store.authorizationCodes.insert({ codeHash: 'h1', authorizationId: 'a1', clientId: client.clientId, redirectUri: 'https://a.example/cb', redirectUriSent: true, codeChallenge: null, expiresAt: at, usedAt: null, createdAt: at });
+  const wins = await Promise.all(Array.from({ length: 5 }, () => store.authorizationCodes.markUsed('h1', at)));
+  assert.equal(wins.filter(Boolean).length, 1);
+  assert.equal((await store.authorizationCodes.findByHash('h1'))?.redirectUriSent, true);
+
+  await store.consents.save({ userId: user.id, clientId: client.clientId, scopes: ['process_read'], createdAt: at, updatedAt: at });
+  await store.consents.save({ userId: user.id, clientId: client.clientId, scopes: ['process', 'process_read'], createdAt: at, updatedAt: at });
+  const consents = await store.consents.listForUser(user.id);
+  assert.equal(consents.length, 1);
+  assert.deepEqual(consents[0]?.scopes, ['process', 'process_read']);
+  assert.equal(consents[0]?.clientName, 'S');
+
+  assert.deepEqual(await store.authorizations.revokeForUserAndClient(user.id, client.clientId, at), ['a1']);
+  assert.deepEqual(await store.authorizations.revokeForUserAndClient(user.id, client.clientId, at), []);
+});
+
+test('a transaction that fails leaves nothing behind', async () => {
+  await assert.rejects(store.transaction(async (tx) => {
+    await tx.revocations.insert({ id: 'r1', kind: 'jti', value: 'x', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2999-01-01T00:00:00.000Z' });
+    throw new Error('boom');
+  }), /boom/);
+  assert.deepEqual(await store.revocations.listSince('2000-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'), []);
+});
