@@ -12,6 +12,8 @@ export interface Config {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authCodeTtl: number;
+  /** How long a just-rotated refresh token still works (concurrent refreshes); 0 = never. */
+  refreshGraceSeconds: number;
   logLevel: string;
 }
 
@@ -76,6 +78,7 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_ACCESS_TOKEN_TTL', default: '3600', description: 'Access-token lifetime in seconds (60 to 86400).' },
   { name: 'GATEHOUSE_REFRESH_TOKEN_TTL', default: '2592000', description: 'Refresh-token lifetime in seconds (60 to 31536000); 30 days by default.' },
   { name: 'GATEHOUSE_AUTH_CODE_TTL', default: '60', description: 'Authorization-code lifetime in seconds (10 to 600).' },
+  { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60). Reuse after that revokes the whole token family.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -93,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtl: integer('GATEHOUSE_ACCESS_TOKEN_TTL', env.GATEHOUSE_ACCESS_TOKEN_TTL, 3600, 60, 86_400),
     refreshTokenTtl: integer('GATEHOUSE_REFRESH_TOKEN_TTL', env.GATEHOUSE_REFRESH_TOKEN_TTL, 30 * 86_400, 60, 365 * 86_400),
     authCodeTtl: integer('GATEHOUSE_AUTH_CODE_TTL', env.GATEHOUSE_AUTH_CODE_TTL, 60, 10, 600),
+    refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 0, 0, 60),
     logLevel,
   };
 }

@@ -5,6 +5,8 @@ import { buildApp } from './app.ts';
 
 export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
+  // Revocations written by other nodes or the CLI reach this one by polling.
+  await services.revocations.start();
   const app = await buildApp(services);
   let closing = false;
   const shutdown = async (signal: string) => {

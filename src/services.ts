@@ -7,6 +7,10 @@ import { ClientService } from './client/client-service.ts';
 import { ProcessService } from './process/process-service.ts';
 import { KeyRing } from './oauth/keys/key-ring.ts';
 import { AccessTokens } from './oauth/tokens/access-token.ts';
+import { RevocationList } from './oauth/tokens/revocation-list.ts';
+import { UserTokens } from './oauth/tokens/user-tokens.ts';
+import { SessionService } from './web/session.ts';
+import { CredentialChecker } from './user/credentials.ts';
 
 export interface Services {
   config: Config;
@@ -16,6 +20,10 @@ export interface Services {
   processes: ProcessService;
   keys: KeyRing;
   accessTokens: AccessTokens;
+  revocations: RevocationList;
+  userTokens: UserTokens;
+  sessions: SessionService;
+  credentials: CredentialChecker;
   close(): Promise<void>;
 }
 
@@ -25,6 +33,8 @@ export async function createServices(config: Config): Promise<Services> {
   try {
     await store.migrate();
     const keys = await KeyRing.open(store);
+    const accessTokens = new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl });
+    const revocations = new RevocationList(store);
     return {
       config,
       store,
@@ -32,8 +42,17 @@ export async function createServices(config: Config): Promise<Services> {
       clients: new ClientService(store),
       processes: new ProcessService(store),
       keys,
-      accessTokens: new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl }),
-      close: () => store.close(),
+      accessTokens,
+      revocations,
+      userTokens: new UserTokens({
+        store, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, accessTtlSeconds: config.accessTokenTtl,
+      }),
+      sessions: new SessionService(store, config.issuer),
+      credentials: new CredentialChecker(store),
+      close: async () => {
+        revocations.stop();
+        await store.close();
+      },
     };
   } catch (error) {
     await store.close();

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../oauth/tokens/access-token.ts';
 import { InvalidTokenError } from '../oauth/tokens/access-token.ts';
+import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { grants } from '../scopes.ts';
 import { ApiError } from './errors.ts';
 
@@ -38,12 +39,13 @@ function bearerToken(request: FastifyRequest): string | null {
   return match[1] ?? null;
 }
 
-export function bearerAuth(tokens: AccessTokens) {
+export function bearerAuth(tokens: AccessTokens, revocations: RevocationList) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const token = bearerToken(request);
     if (token === null) throw unauthorized('missing_token', 'an access token is required (Authorization: Bearer …)', false);
     try {
       const claims = await tokens.verify(token);
+      if (revocations.isRevoked(claims)) throw new InvalidTokenError('the access token has been revoked');
       request.principal = {
         subject: claims.sub,
         clientId: claims.client_id,

@@ -24,7 +24,16 @@ const processSchema = {
 
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, request_id: { type: 'string' } },
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    request_id: { type: 'string' },
+    // The field errors of a 422; without this the serializer drops them.
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
 } as const;
 
 const PROCESS_ID = '^p-[a-z0-9]{1,64}$';

@@ -4,6 +4,9 @@ import type { Services } from '../services.ts';
 import { DuplicateParameterError } from '../http/form-body.ts';
 import { OAuthError } from './errors.ts';
 import { ClientCredentialsGrant } from './grants/client-credentials.ts';
+import { AuthorizationCodeGrant } from './grants/authorization-code.ts';
+import { RefreshTokenGrant } from './grants/refresh-token.ts';
+import { PasswordGrant } from './grants/password.ts';
 import { tokenEndpoint, NO_STORE } from './endpoints/token.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
@@ -18,7 +21,13 @@ function toOAuthError(error: FastifyError): OAuthError | null {
 }
 
 export async function oauthPlugin(app: FastifyInstance, services: Services): Promise<void> {
-  const grants = [new ClientCredentialsGrant(services.accessTokens)];
+  const { store, userTokens, config } = services;
+  const grants = [
+    new AuthorizationCodeGrant(store, userTokens),
+    new ClientCredentialsGrant(services.accessTokens),
+    new RefreshTokenGrant(store, userTokens, config.refreshGraceSeconds),
+    new PasswordGrant(store, userTokens, services.credentials),
+  ];
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let oauthError = toOAuthError(error);

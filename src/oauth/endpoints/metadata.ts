@@ -8,12 +8,21 @@ export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; g
   const { issuer } = deps;
   const metadata = {
     issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     scopes_supported: Object.keys(SCOPES),
-    response_types_supported: [],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
     grant_types_supported: deps.grants.map((g) => g.type),
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
     service_documentation: `${issuer}/docs`,
     // Access tokens are RFC 9068 JWTs signed with this algorithm.
     access_token_signing_alg_values_supported: [SIGNING_ALG],

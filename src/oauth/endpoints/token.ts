@@ -35,7 +35,7 @@ export function tokenEndpoint(app: FastifyInstance, deps: { clients: ClientServi
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
     }
-    const response = await grant.handle({ client, params });
+    const response = await grant.handle({ client, params, ip: request.ip });
     return reply.headers(NO_STORE).send(response);
   });
 }

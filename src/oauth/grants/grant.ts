@@ -12,6 +12,8 @@ export interface TokenResponse {
 export interface GrantRequest {
   client: Client;
   params: Record<string, string>;
+  /** The caller's address, for throttling. */
+  ip: string;
 }
 
 export interface Grant {

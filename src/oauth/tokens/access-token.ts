@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   scope: string;
   /** The workspace the token acts in. */
   ws: string;
+  /** The authorization (refresh-token family) a user's token belongs to. */
+  gid?: string;
 }
 
 export interface AccessTokenGrant {
@@ -24,6 +26,7 @@ export interface AccessTokenGrant {
   clientId: string;
   scopes: string[];
   workspaceId: string;
+  authorizationId?: string;
 }
 
 export interface IssuedAccessToken {
@@ -65,6 +68,7 @@ export class AccessTokens {
       client_id: grant.clientId,
       scope: grant.scopes.join(' '),
       ws: grant.workspaceId,
+      ...(grant.authorizationId ? { gid: grant.authorizationId } : {}),
     };
     const input = `${base64url({ alg: SIGNING_ALG, typ: 'at+jwt', kid })}.${base64url(claims)}`;
     const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
