@@ -8,6 +8,7 @@ import { registerFormParser } from './http/form-body.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
 import { apiPlugin } from './api/plugin.ts';
 import { sendApiError } from './api/errors.ts';
+import { registerWeb } from './web/plugin.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -24,6 +25,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerFormParser(app);
+  await registerWeb(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -11,6 +11,7 @@ import { RevocationList } from './oauth/tokens/revocation-list.ts';
 import { UserTokens } from './oauth/tokens/user-tokens.ts';
 import { SessionService } from './web/session.ts';
 import { CredentialChecker } from './user/credentials.ts';
+import { ConsentService } from './oauth/consent-service.ts';
 
 export interface Services {
   config: Config;
@@ -24,6 +25,7 @@ export interface Services {
   userTokens: UserTokens;
   sessions: SessionService;
   credentials: CredentialChecker;
+  consents: ConsentService;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function createServices(config: Config): Promise<Services> {
       }),
       sessions: new SessionService(store, config.issuer),
       credentials: new CredentialChecker(store),
+      consents: new ConsentService(store, revocations, config.accessTokenTtl),
       close: async () => {
         revocations.stop();
         await store.close();

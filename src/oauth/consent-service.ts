@@ -1,0 +1,54 @@
+// A user's consent to a client: remembered per user, client and scope set,
+// and revocable together with every token the client holds for the user.
+import type { Client, Consent, Store } from '../store/store.ts';
+import { now } from '../ids.ts';
+import type { RevocationList } from './tokens/revocation-list.ts';
+
+export interface AuthorizedApp extends Consent {
+  clientName: string;
+}
+
+export class ConsentService {
+  readonly #store: Store;
+  readonly #revocations: RevocationList;
+  readonly #accessTtl: number;
+
+  constructor(store: Store, revocations: RevocationList, accessTtlSeconds: number) {
+    this.#store = store;
+    this.#revocations = revocations;
+    this.#accessTtl = accessTtlSeconds;
+  }
+
+  /** True if the user need not be asked: a first-party client, or consent already covers `scopes`. */
+  async covers(userId: string, client: Client, scopes: string[]): Promise<boolean> {
+    if (client.firstParty) return true;
+    const consent = await this.#store.consents.find(userId, client.clientId);
+    return consent !== undefined && scopes.every((s) => consent.scopes.includes(s));
+  }
+
+  /** Records consent to `scopes`, added to what the user had already granted. */
+  async grant(userId: string, clientId: string, scopes: string[]): Promise<void> {
+    const at = now();
+    const existing = await this.#store.consents.find(userId, clientId);
+    const merged = [...new Set([...(existing?.scopes ?? []), ...scopes])].sort();
+    await this.#store.consents.save({ userId, clientId, scopes: merged, createdAt: existing?.createdAt ?? at, updatedAt: at });
+  }
+
+  list(userId: string): Promise<AuthorizedApp[]> {
+    return this.#store.consents.listForUser(userId);
+  }
+
+  /**
+   * Removes the consent and revokes every authorization (refresh-token family
+   * and its access tokens) of the user for the client, in one transaction.
+   * Returns false if there was nothing to revoke.
+   */
+  async revoke(userId: string, clientId: string): Promise<boolean> {
+    return this.#store.transaction(async (tx) => {
+      const hadConsent = await tx.consents.delete(userId, clientId);
+      const revoked = await tx.authorizations.revokeForUserAndClient(userId, clientId, now());
+      for (const id of revoked) await this.#revocations.revoke('authorization', id, this.#accessTtl, tx);
+      return hadConsent || revoked.length > 0;
+    });
+  }
+}
