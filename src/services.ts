@@ -12,6 +12,8 @@ import { UserTokens } from './oauth/tokens/user-tokens.ts';
 import { SessionService } from './web/session.ts';
 import { CredentialChecker } from './user/credentials.ts';
 import { ConsentService } from './oauth/consent-service.ts';
+import { PersonalAccessTokenService } from './pat/pat-service.ts';
+import { AccountAdmin } from './user/account-admin.ts';
 
 export interface Services {
   config: Config;
@@ -26,6 +28,8 @@ export interface Services {
   sessions: SessionService;
   credentials: CredentialChecker;
   consents: ConsentService;
+  pats: PersonalAccessTokenService;
+  accounts: AccountAdmin;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,7 @@ export async function createServices(config: Config): Promise<Services> {
     const keys = await KeyRing.open(store);
     const accessTokens = new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl });
     const revocations = new RevocationList(store);
+    const pats = new PersonalAccessTokenService(store, revocations);
     return {
       config,
       store,
@@ -52,6 +57,8 @@ export async function createServices(config: Config): Promise<Services> {
       sessions: new SessionService(store, config.issuer),
       credentials: new CredentialChecker(store),
       consents: new ConsentService(store, revocations, config.accessTokenTtl),
+      pats,
+      accounts: new AccountAdmin({ store, revocations, pats, accessTtlSeconds: config.accessTokenTtl }),
       close: async () => {
         revocations.stop();
         await store.close();

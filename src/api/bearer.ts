@@ -3,12 +3,17 @@ import type { FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../oauth/tokens/access-token.ts';
 import { InvalidTokenError } from '../oauth/tokens/access-token.ts';
 import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
+import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
+import { PAT_PREFIX } from '../pat/token-format.ts';
 import { grants } from '../scopes.ts';
 import { ApiError } from './errors.ts';
 
 export interface Principal {
+  /** A user id, or a client id for client-credentials tokens. */
   subject: string;
+  /** The OAuth client, or the personal access token's id. */
   clientId: string;
+  kind: 'oauth' | 'pat';
   workspaceId: string;
   scopes: ReadonlySet<string>;
 }
@@ -39,16 +44,29 @@ function bearerToken(request: FastifyRequest): string | null {
   return match[1] ?? null;
 }
 
-export function bearerAuth(tokens: AccessTokens, revocations: RevocationList) {
+export interface BearerDeps {
+  accessTokens: AccessTokens;
+  revocations: RevocationList;
+  pats: PersonalAccessTokenService;
+}
+
+export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDeps) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const token = bearerToken(request);
     if (token === null) throw unauthorized('missing_token', 'an access token is required (Authorization: Bearer …)', false);
+    if (token.startsWith(PAT_PREFIX)) {
+      const pat = await pats.authenticate(token);
+      if (!pat) throw unauthorized('invalid_token', 'the personal access token is invalid, expired or revoked', true);
+      request.principal = { subject: pat.userId, clientId: pat.tokenId, kind: 'pat', workspaceId: pat.workspaceId, scopes: new Set(pat.scopes) };
+      return;
+    }
     try {
       const claims = await tokens.verify(token);
       if (revocations.isRevoked(claims)) throw new InvalidTokenError('the access token has been revoked');
       request.principal = {
         subject: claims.sub,
         clientId: claims.client_id,
+        kind: 'oauth',
         workspaceId: claims.ws,
         scopes: new Set(claims.scope.split(' ')),
       };

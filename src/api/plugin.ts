@@ -21,7 +21,7 @@ function actorNames(services: Services): ActorNames {
 export async function apiPlugin(app: FastifyInstance, services: Services): Promise<void> {
   app.decorateRequest('principal', null);
   app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
-  app.addHook('onRequest', bearerAuth(services.accessTokens, services.revocations));
+  app.addHook('onRequest', bearerAuth(services));
   app.addHook('preHandler', requireScope);
   processRoutes(app, { processes: services.processes, actors: actorNames(services) });
 }

@@ -5,12 +5,13 @@ import type {
   Client, ClientRepository, Process, ProcessPage, ProcessRepository, SigningKey, SigningKeyRepository,
   Store, User, UserRepository, Workspace, WorkspaceRepository, SessionRepository, ConsentRepository,
   AuthorizationRepository, AuthorizationCodeRepository, RefreshTokenRepository, RevocationRepository,
-  AttemptCounterRepository,
+  AttemptCounterRepository, PersonalAccessTokenRepository, DeviceAuthorizationRepository,
 } from './store.ts';
 import { migrateToLatest } from './migrate.ts';
 import { connect } from './connect.ts';
 import { AuthorizationCodes, Authorizations, Consents, RefreshTokens, Sessions } from './repositories/grants.ts';
 import { AttemptCounters, Revocations } from './repositories/revocations.ts';
+import { DeviceAuthorizations, PersonalAccessTokens } from './repositories/personal-tokens.ts';
 
 const flag = (value: boolean): number => (value ? 1 : 0);
 
@@ -99,6 +100,10 @@ class Users implements UserRepository {
   async list(): Promise<User[]> {
     const rows = await this.#db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute();
     return rows.map(toUser);
+  }
+  async setDisabled(id: string, disabledAt: string | null): Promise<boolean> {
+    const result = await this.#db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 }
 
@@ -244,6 +249,8 @@ export class KyselyStore implements Store {
   readonly refreshTokens: RefreshTokenRepository;
   readonly revocations: RevocationRepository;
   readonly attemptCounters: AttemptCounterRepository;
+  readonly personalAccessTokens: PersonalAccessTokenRepository;
+  readonly deviceAuthorizations: DeviceAuthorizationRepository;
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -260,6 +267,8 @@ export class KyselyStore implements Store {
     this.refreshTokens = new RefreshTokens(db);
     this.revocations = new Revocations(db);
     this.attemptCounters = new AttemptCounters(db);
+    this.personalAccessTokens = new PersonalAccessTokens(db);
+    this.deviceAuthorizations = new DeviceAuthorizations(db);
   }
 
   static open(databaseUrl: string): KyselyStore {

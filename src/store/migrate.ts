@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001_initial.ts';
 import * as userGrants from './migrations/002_user_grants.ts';
+import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_user_grants': userGrants,
+  '003_tokens_and_devices': tokensAndDevices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -126,6 +126,32 @@ export interface AttemptCountersTable {
   window_ends_at: string;
 }
 
+export interface PersonalAccessTokensTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface DeviceAuthorizationsTable {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scopes: string;
+  status: string;
+  user_id: string | null;
+  interval_seconds: number;
+  last_polled_at: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -140,4 +166,6 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   revocations: RevocationsTable;
   attempt_counters: AttemptCountersTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  device_authorizations: DeviceAuthorizationsTable;
 }

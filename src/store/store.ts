@@ -116,11 +116,41 @@ export interface Revocation {
   expiresAt: string;
 }
 
+export interface PersonalAccessToken {
+  id: string;
+  userId: string;
+  workspaceId: string;
+  name: string;
+  tokenHash: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+export interface DeviceAuthorization {
+  deviceCodeHash: string;
+  /** Normalized: upper case, no separator. */
+  userCode: string;
+  clientId: string;
+  scopes: string[];
+  status: DeviceStatus;
+  userId: string | null;
+  intervalSeconds: number;
+  lastPolledAt: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
 export interface UserRepository {
   insert(user: User): Promise<void>;
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   list(): Promise<User[]>;
+  setDisabled(id: string, disabledAt: string | null): Promise<boolean>;
 }
 
 export interface WorkspaceRepository {
@@ -208,6 +238,30 @@ export interface AttemptCounterRepository {
   reset(key: string): Promise<void>;
 }
 
+export interface PersonalAccessTokenRepository {
+  insert(token: PersonalAccessToken): Promise<void>;
+  findByHash(tokenHash: string): Promise<PersonalAccessToken | undefined>;
+  findById(id: string): Promise<PersonalAccessToken | undefined>;
+  listForUser(userId: string): Promise<PersonalAccessToken[]>;
+  /** Marks it revoked; false if it was already revoked or is not the user's. */
+  revoke(id: string, userId: string, at: string): Promise<boolean>;
+  /** Revokes every live token of a user; returns their ids. */
+  revokeAllForUser(userId: string, at: string): Promise<string[]>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface DeviceAuthorizationRepository {
+  insert(device: DeviceAuthorization): Promise<void>;
+  findByDeviceCodeHash(hash: string): Promise<DeviceAuthorization | undefined>;
+  findByUserCode(userCode: string): Promise<DeviceAuthorization | undefined>;
+  /** Moves a pending authorization to approved or denied; false if it was no longer pending. */
+  decide(userCode: string, status: 'approved' | 'denied', userId: string): Promise<boolean>;
+  /** Records a poll and the interval the client must now keep. */
+  recordPoll(hash: string, at: string, intervalSeconds: number): Promise<void>;
+  /** Marks an approved authorization consumed; false if another poll got there first. */
+  consume(hash: string): Promise<boolean>;
+}
+
 export interface Store {
   users: UserRepository;
   workspaces: WorkspaceRepository;
@@ -221,6 +275,8 @@ export interface Store {
   refreshTokens: RefreshTokenRepository;
   revocations: RevocationRepository;
   attemptCounters: AttemptCounterRepository;
+  personalAccessTokens: PersonalAccessTokenRepository;
+  deviceAuthorizations: DeviceAuthorizationRepository;
   /** Runs `work` in one transaction: every change it makes lands, or none does. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;

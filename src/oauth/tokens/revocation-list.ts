@@ -78,6 +78,11 @@ export class RevocationList {
     return value === undefined ? undefined : this.#entries.get(kind)?.get(value);
   }
 
+  /** A PAT is refused once it, or its user, has been revoked. */
+  isPatRevoked(tokenId: string, userId: string): boolean {
+    return this.#revokedAt('pat', tokenId) !== undefined || this.#revokedAt('user', userId) !== undefined;
+  }
+
   isRevoked(token: RevocableToken): boolean {
     if (this.#entries.size === 0) return false;
     if (this.#revokedAt('jti', token.jti) !== undefined) return true;
