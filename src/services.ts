@@ -14,6 +14,7 @@ import { CredentialChecker } from './user/credentials.ts';
 import { ConsentService } from './oauth/consent-service.ts';
 import { PersonalAccessTokenService } from './pat/pat-service.ts';
 import { AccountAdmin } from './user/account-admin.ts';
+import { DeviceFlow } from './oauth/device/device-flow.ts';
 
 export interface Services {
   config: Config;
@@ -30,6 +31,7 @@ export interface Services {
   consents: ConsentService;
   pats: PersonalAccessTokenService;
   accounts: AccountAdmin;
+  devices: DeviceFlow;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function createServices(config: Config): Promise<Services> {
     const accessTokens = new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl });
     const revocations = new RevocationList(store);
     const pats = new PersonalAccessTokenService(store, revocations);
+    const consents = new ConsentService(store, revocations, config.accessTokenTtl);
     return {
       config,
       store,
@@ -56,7 +59,8 @@ export async function createServices(config: Config): Promise<Services> {
       }),
       sessions: new SessionService(store, config.issuer),
       credentials: new CredentialChecker(store),
-      consents: new ConsentService(store, revocations, config.accessTokenTtl),
+      consents,
+      devices: new DeviceFlow(store, consents, config.issuer),
       pats,
       accounts: new AccountAdmin({ store, revocations, pats, accessTtlSeconds: config.accessTokenTtl }),
       close: async () => {

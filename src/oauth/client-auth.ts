@@ -9,7 +9,8 @@ export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 export interface ClientCredentials {
   method: AuthMethod;
-  clientId: string;
+  /** Absent only for a client_secret_post that sent the secret alone. */
+  clientId?: string;
   clientSecret?: string;
 }
 
@@ -42,6 +43,9 @@ export function readCredentials(authorization: string | undefined, params: Recor
     return { method: 'client_secret_basic', clientId, clientSecret };
   }
   if (params.client_id === undefined || params.client_id === '') {
+    // oauthlib's LegacyApplicationClient (seed guide 001) drops client_id and
+    // sends client_secret alone; an unguessable secret names its client.
+    if (params.client_secret) return { method: 'client_secret_post', clientSecret: params.client_secret };
     throw invalidClient('client authentication is required', false);
   }
   if (params.client_secret !== undefined) {
@@ -69,7 +73,9 @@ export async function authenticateClient(
 ): Promise<Client> {
   const credentials = readCredentials(authorization, params);
   const basic = credentials.method === 'client_secret_basic';
-  const client = await clients.find(credentials.clientId);
+  const client = credentials.clientId !== undefined
+    ? await clients.find(credentials.clientId)
+    : await clients.findBySecret(credentials.clientSecret ?? '');
   // One message for an unknown client and a wrong secret, so neither can be probed.
   const failed = () => invalidClient('client authentication failed', basic);
   if (!client) throw failed();

@@ -11,7 +11,10 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'unsupported_response_type'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -24,6 +27,10 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_response_type: 400,
   server_error: 500,
   temporarily_unavailable: 503,
+  // RFC 8628 §3.5: polling answers are 400s.
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
 };
 
 export class OAuthError extends Error {

@@ -7,6 +7,8 @@ import { ClientCredentialsGrant } from './grants/client-credentials.ts';
 import { AuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { RefreshTokenGrant } from './grants/refresh-token.ts';
 import { PasswordGrant } from './grants/password.ts';
+import { DeviceCodeGrant } from './grants/device-code.ts';
+import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.ts';
 import { tokenEndpoint, NO_STORE } from './endpoints/token.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
@@ -27,6 +29,7 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
     new ClientCredentialsGrant(services.accessTokens),
     new RefreshTokenGrant(store, userTokens, config.refreshGraceSeconds),
     new PasswordGrant(store, userTokens, services.credentials),
+    new DeviceCodeGrant(store, userTokens),
   ];
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -41,4 +44,5 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
   tokenEndpoint(app, { clients: services.clients, grants });
   metadataEndpoint(app, { issuer: services.config.issuer, grants });
   jwksEndpoint(app, { keys: services.keys });
+  deviceAuthorizationEndpoint(app, { clients: services.clients, devices: services.devices });
 }

@@ -12,6 +12,7 @@ export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; g
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
+    device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     scopes_supported: Object.keys(SCOPES),
     response_types_supported: ['code'],

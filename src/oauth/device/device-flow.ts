@@ -1,0 +1,95 @@
+// RFC 8628: a device shows a short user code; a signed-in user enters it on
+// /device and approves; the device polls the token endpoint meanwhile.
+import { randomInt } from 'node:crypto';
+import type { Client, DeviceAuthorization, Store, User } from '../../store/store.ts';
+import { hashSecret, randomToken } from '../../security/secrets.ts';
+import { now } from '../../ids.ts';
+import { resolveScopes } from '../scope-request.ts';
+import type { ConsentService } from '../consent-service.ts';
+
+// RFC 8628 §6.1: consonants only (no words, no 0/O or 1/I confusion), 8 characters ≈ 34.5 bits.
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+const USER_CODE_LENGTH = 8;
+export const DEVICE_CODE_TTL_SECONDS = 600;
+export const DEVICE_POLL_INTERVAL_SECONDS = 5;
+
+export interface DeviceAuthorizationResponse {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval: number;
+}
+
+function newUserCode(): string {
+  let code = '';
+  for (let i = 0; i < USER_CODE_LENGTH; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
+  return code;
+}
+
+/** The code as people type it: any case, with or without the dash or spaces. */
+export function normalizeUserCode(input: string): string {
+  return input.toUpperCase().replace(/[^A-Z]/g, '');
+}
+
+export const formatUserCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`;
+
+export class DeviceFlow {
+  readonly #store: Store;
+  readonly #consents: ConsentService;
+  readonly #issuer: string;
+
+  constructor(store: Store, consents: ConsentService, issuer: string) {
+    this.#store = store;
+    this.#consents = consents;
+    this.#issuer = issuer;
+  }
+
+  async start(client: Client, scope: string | undefined): Promise<DeviceAuthorizationResponse> {
+    const scopes = resolveScopes(scope, client.scopes, client.defaultScopes);
+    const deviceCode = randomToken(32);
+    const userCode = newUserCode();
+    const createdAt = Date.now();
+    await this.#store.deviceAuthorizations.insert({
+      deviceCodeHash: hashSecret(deviceCode),
+      userCode,
+      clientId: client.clientId,
+      scopes,
+      status: 'pending',
+      userId: null,
+      intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
+      lastPolledAt: null,
+      expiresAt: new Date(createdAt + DEVICE_CODE_TTL_SECONDS * 1000).toISOString(),
+      createdAt: new Date(createdAt).toISOString(),
+    });
+    const verificationUri = `${this.#issuer}/device`;
+    return {
+      device_code: deviceCode,
+      user_code: formatUserCode(userCode),
+      verification_uri: verificationUri,
+      verification_uri_complete: `${verificationUri}?user_code=${formatUserCode(userCode)}`,
+      expires_in: DEVICE_CODE_TTL_SECONDS,
+      interval: DEVICE_POLL_INTERVAL_SECONDS,
+    };
+  }
+
+  /** A pending, unexpired request for this user code, with its client; undefined otherwise. */
+  async pending(userCodeInput: string): Promise<{ device: DeviceAuthorization; client: Client } | undefined> {
+    const userCode = normalizeUserCode(userCodeInput);
+    if (userCode.length !== USER_CODE_LENGTH) return undefined;
+    const device = await this.#store.deviceAuthorizations.findByUserCode(userCode);
+    if (!device || device.status !== 'pending' || device.expiresAt <= now()) return undefined;
+    const client = await this.#store.clients.findById(device.clientId);
+    return client && { device, client };
+  }
+
+  /** Approves or denies; false if the request is no longer pending. */
+  async decide(userCodeInput: string, user: User, approve: boolean): Promise<boolean> {
+    const found = await this.pending(userCodeInput);
+    if (!found) return false;
+    const decided = await this.#store.deviceAuthorizations.decide(found.device.userCode, approve ? 'approved' : 'denied', user.id);
+    if (decided && approve) await this.#consents.grant(user.id, found.client.clientId, found.device.scopes);
+    return decided;
+  }
+}
