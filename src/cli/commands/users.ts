@@ -24,3 +24,23 @@ export const usersList: Command = {
     output(context, values.json, rows, rows.map((u) => `${u.id}  ${u.email}${u.admin ? '  (admin)' : ''}`).join('\n') || 'No users.');
   },
 };
+
+function toggle(name: 'disable' | 'enable'): Command {
+  return {
+    name: `users ${name}`,
+    usage: `users ${name} --email E [--json]`,
+    async run(args, context) {
+      const { values } = parse(args, { email: { type: 'string' } });
+      required(values, 'email');
+      const services = await context.services();
+      const user = await services.users.requireByEmail(values.email!);
+      if (name === 'disable') await services.accounts.disable(user.id);
+      else await services.accounts.enable(user.id);
+      output(context, values.json, { id: user.id, email: user.email, disabled: name === 'disable' },
+        `${name === 'disable' ? 'Disabled' : 'Enabled'} ${user.email}${name === 'disable' ? '; their sessions and tokens no longer work' : ''}`);
+    },
+  };
+}
+
+export const usersDisable = toggle('disable');
+export const usersEnable = toggle('enable');
