@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
 import { toPatJson } from '../pat/pat-json.ts';
-import { grants } from '../scopes.ts';
+import { grants, isKnownScope } from '../scopes.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './bearer.ts';
 
@@ -52,8 +52,8 @@ export function tokenRoutes(app: FastifyInstance, deps: { pats: PersonalAccessTo
     },
   }, async (request, reply) => {
     const user = userOf(request);
-    // A token may not mint a token stronger than itself.
-    const beyond = request.body.scopes.filter((s) => !grants(user.scopes, s));
+    // A token may not mint a token stronger than itself (unknown scopes are a 422 below).
+    const beyond = request.body.scopes.filter((s) => isKnownScope(s) && !grants(user.scopes, s));
     if (beyond.length > 0) {
       throw new ApiError(403, 'insufficient_scope', `the calling token does not have: ${beyond.join(' ')}`);
     }
