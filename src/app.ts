@@ -7,8 +7,12 @@ import { loggerOptions } from './http/logger.ts';
 import { registerFormParser } from './http/form-body.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
 import { apiPlugin } from './api/plugin.ts';
+import { authorizePlugin } from './oauth/authorize-plugin.ts';
+import { portalPlugin } from './portal/plugin.ts';
+import { authorizedAppsPage } from './portal/authorized-apps.ts';
 import { sendApiError } from './api/errors.ts';
 import { registerWeb } from './web/plugin.ts';
+import { devicePages } from './portal/device.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -36,5 +40,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(async (scope) => oauthPlugin(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services));
+  await app.register(async (scope) => devicePages(scope, services));
+  await app.register(async (scope) => authorizePlugin(scope, services));
+  await app.register(async (scope) => portalPlugin(scope, services));
+  await app.register(async (scope) => authorizedAppsPage(scope, services));
   return app;
 }
