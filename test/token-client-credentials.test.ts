@@ -1,0 +1,281 @@
+// POST /oauth/token with grant_type=client_credentials (RFC 6749 §4.4), its
+// errors (§5.2), the metadata (RFC 8414) and secret rotation through the CLI.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { startServer, type TestServer } from './support/server.ts';
+import { createClient, createUser, type ClientFixture } from './support/fixtures.ts';
+import { assertOAuthError, fetchJson, tokenRequest, type JsonResponse } from './support/http.ts';
+
+const TTL = 900;
+
+interface CreatedClient extends ClientFixture {
+  client_secret: string;
+  scopes: string[];
+  grant_types: string[];
+}
+
+let server: TestServer;
+let owner: string;
+let client: CreatedClient;
+
+const grant = (c: { client_id: string; client_secret: string | null }, extra: Record<string, string> = {}) =>
+  ({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret ?? '', ...extra });
+const basic = (c: { client_id: string; client_secret: string | null }) => ({ clientId: c.client_id, clientSecret: c.client_secret ?? '' });
+
+before(async () => {
+  server = await startServer({ env: { GATEHOUSE_ACCESS_TOKEN_TTL: String(TTL) } });
+  owner = (await createUser(server)).email;
+  client = (await createClient(server, owner)) as CreatedClient;
+});
+
+after(() => server?.stop());
+
+/** Checks a successful token response and its JWT; returns the decoded claims. */
+async function assertTokenResponse(response: JsonResponse, expected: { clientId: string; scope: string }) {
+  assert.equal(response.status, 200, response.text);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/);
+  assert.equal(response.headers.get('cache-control'), 'no-store');
+  const body = response.body;
+  assert.equal(typeof body.access_token, 'string');
+  assert.equal(body.token_type, 'Bearer');
+  assert.ok(Number.isInteger(body.expires_in), `expires_in ${String(body.expires_in)} is an integer`);
+  assert.equal(body.expires_in, TTL);
+  assert.equal(body.scope, expected.scope);
+  assert.equal(body.refresh_token, undefined, 'client_credentials issues no refresh token (RFC 6749 §4.4.3)');
+
+  const token = body.access_token as string;
+  const header = decodeProtectedHeader(token);
+  assert.equal(header.typ, 'at+jwt');
+  assert.equal(header.alg, 'ES256');
+  assert.equal(typeof header.kid, 'string');
+  const jwks = await fetchJson<JSONWebKeySet>(`${server.url}/.well-known/jwks.json`);
+  assert.equal(jwks.status, 200);
+  assert.ok(jwks.body.keys.some((k) => k.kid === header.kid), `kid ${header.kid} is in the JWKS`);
+  for (const key of jwks.body.keys) assert.equal(key.d, undefined, 'the JWKS holds no private key material');
+
+  const claims = decodeJwt(token);
+  for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope']) {
+    assert.ok(claims[claim] !== undefined, `the token has ${claim}`);
+  }
+  assert.equal(claims.iss, server.url);
+  assert.equal(claims.sub, expected.clientId);
+  assert.equal(claims.client_id, expected.clientId);
+  assert.equal(claims.aud, `${server.url}/api`);
+  assert.equal(claims.scope, expected.scope);
+  assert.equal(typeof claims.jti, 'string');
+  assert.ok((claims.jti as string).length >= 16);
+  const now = Math.floor(Date.now() / 1000);
+  assert.ok(Math.abs(claims.iat! - now) <= 60, 'iat is now');
+  assert.equal(claims.exp! - claims.iat!, TTL);
+
+  // The signature verifies against the published keys.
+  const verified = await jwtVerify(token, createLocalJWKSet(jwks.body), {
+    algorithms: ['ES256'], typ: 'at+jwt', issuer: server.url, audience: `${server.url}/api`,
+  });
+  assert.equal(verified.payload.jti, claims.jti);
+  return claims;
+}
+
+test('client_secret_post (form) issues an ES256 at+jwt Bearer token', async () => {
+  const response = await tokenRequest(server, grant(client));
+  await assertTokenResponse(response, { clientId: client.client_id, scope: client.scopes.join(' ') });
+});
+
+test('client_secret_basic issues a token', async () => {
+  const response = await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(client) });
+  await assertTokenResponse(response, { clientId: client.client_id, scope: client.scopes.join(' ') });
+});
+
+test('client_secret_basic with a matching client_id in the body issues a token', async () => {
+  const response = await tokenRequest(server, { grant_type: 'client_credentials', client_id: client.client_id }, { basic: basic(client) });
+  await assertTokenResponse(response, { clientId: client.client_id, scope: client.scopes.join(' ') });
+});
+
+test('a JSON body issues a token', async () => {
+  const response = await tokenRequest(server, grant(client), { json: true });
+  await assertTokenResponse(response, { clientId: client.client_id, scope: client.scopes.join(' ') });
+});
+
+test('every token has its own jti', async () => {
+  const first = await tokenRequest(server, grant(client));
+  const second = await tokenRequest(server, grant(client));
+  assert.notEqual(first.body.access_token, second.body.access_token);
+  assert.notEqual(decodeJwt(first.body.access_token as string).jti, decodeJwt(second.body.access_token as string).jti);
+});
+
+test('no scope requested: the client\'s default scopes', async () => {
+  assert.deepEqual([...client.scopes].sort(), ['process', 'process_read']);
+  const response = await tokenRequest(server, grant(client));
+  assert.equal(response.status, 200, response.text);
+  assert.deepEqual((response.body.scope as string).split(' ').sort(), [...client.scopes].sort());
+  assert.deepEqual((decodeJwt(response.body.access_token as string).scope as string).split(' ').sort(), [...client.scopes].sort());
+});
+
+test('a narrower scope requested: exactly that scope', async () => {
+  const response = await tokenRequest(server, grant(client, { scope: 'process_read' }));
+  await assertTokenResponse(response, { clientId: client.client_id, scope: 'process_read' });
+});
+
+test('wrong secret (client_secret_post): 401 invalid_client', async () => {
+  const response = await tokenRequest(server, { ...grant(client), client_secret: `${client.client_secret}x` });
+  assertOAuthError(response, 401, 'invalid_client');
+});
+
+test('wrong secret (client_secret_basic): 401 invalid_client with a Basic challenge', async () => {
+  const response = await tokenRequest(server, { grant_type: 'client_credentials' },
+    { basic: { clientId: client.client_id, clientSecret: 'gcs_wrong' } });
+  assertOAuthError(response, 401, 'invalid_client');
+  assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /i);
+});
+
+test('empty secret: 401 invalid_client', async () => {
+  const response = await tokenRequest(server, { ...grant(client), client_secret: '' });
+  assertOAuthError(response, 401, 'invalid_client');
+});
+
+test('unknown client: 401 invalid_client, described as a wrong secret is', async () => {
+  const unknown = await tokenRequest(server, grant({ client_id: 'no-such-client', client_secret: client.client_secret }));
+  assertOAuthError(unknown, 401, 'invalid_client');
+  const wrong = await tokenRequest(server, { ...grant(client), client_secret: 'gcs_wrong' });
+  assert.equal(unknown.body.error_description, wrong.body.error_description, 'an unknown id cannot be told from a wrong secret');
+  const unknownBasic = await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: { clientId: 'no-such-client', clientSecret: 'x' } });
+  assertOAuthError(unknownBasic, 401, 'invalid_client');
+  assert.match(unknownBasic.headers.get('www-authenticate') ?? '', /^Basic /i);
+});
+
+test('no client authentication at all: 401 invalid_client', async () => {
+  const response = await tokenRequest(server, { grant_type: 'client_credentials' });
+  assertOAuthError(response, 401, 'invalid_client');
+});
+
+test('a client not allowed the grant: 400 unauthorized_client', async () => {
+  const webApp = await createClient(server, owner, '--grant', 'authorization_code', '--redirect-uri', 'https://app.example.com/cb');
+  assert.equal(typeof webApp.client_secret, 'string');
+  const response = await tokenRequest(server, grant(webApp));
+  assertOAuthError(response, 400, 'unauthorized_client');
+});
+
+test('a scope outside the client\'s allowlist: 400 invalid_scope', async () => {
+  const reader = await createClient(server, owner, '--scope', 'process_read');
+  assertOAuthError(await tokenRequest(server, grant(reader, { scope: 'process' })), 400, 'invalid_scope');
+  assertOAuthError(await tokenRequest(server, grant(reader, { scope: 'process_read process' })), 400, 'invalid_scope');
+  assertOAuthError(await tokenRequest(server, grant(client, { scope: 'admin' })), 400, 'invalid_scope');
+  // The allowed scope still works for that client.
+  const ok = await tokenRequest(server, grant(reader, { scope: 'process_read' }));
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.scope, 'process_read');
+});
+
+test('malformed JSON body: 400 invalid_request', async () => {
+  const response = await tokenRequest(server, {}, {
+    rawBody: `{"grant_type":"client_credentials","client_id":"${client.client_id}",`,
+    contentType: 'application/json',
+  });
+  assertOAuthError(response, 400, 'invalid_request');
+});
+
+test('a JSON body that is not an object: 400 invalid_request', async () => {
+  const response = await tokenRequest(server, {}, { rawBody: '["client_credentials"]', contentType: 'application/json' });
+  assertOAuthError(response, 400, 'invalid_request');
+});
+
+test('missing grant_type: 400 invalid_request', async () => {
+  const params: Record<string, string> = grant(client);
+  delete params.grant_type;
+  assertOAuthError(await tokenRequest(server, params), 400, 'invalid_request');
+  assertOAuthError(await tokenRequest(server, params, { json: true }), 400, 'invalid_request');
+});
+
+test('a repeated parameter: 400 invalid_request', async () => {
+  const form = new URLSearchParams(grant(client));
+  form.append('scope', 'process_read');
+  form.append('scope', 'process');
+  assertOAuthError(await tokenRequest(server, {}, { rawBody: form.toString() }), 400, 'invalid_request');
+
+  const twoGrantTypes = new URLSearchParams(grant(client));
+  twoGrantTypes.append('grant_type', 'client_credentials');
+  assertOAuthError(await tokenRequest(server, {}, { rawBody: twoGrantTypes.toString() }), 400, 'invalid_request');
+});
+
+test('an unknown grant type: 400 unsupported_grant_type', async () => {
+  assertOAuthError(await tokenRequest(server, grant(client, { grant_type: 'urn:example:no-such-grant' })), 400, 'unsupported_grant_type');
+});
+
+test('Basic credentials plus client_secret in the body: 400 invalid_request', async () => {
+  const response = await tokenRequest(server, { grant_type: 'client_credentials', client_secret: client.client_secret }, { basic: basic(client) });
+  assertOAuthError(response, 400, 'invalid_request');
+});
+
+test('an unsupported content type: 400 invalid_request', async () => {
+  const form = new URLSearchParams(grant(client)).toString();
+  assertOAuthError(await tokenRequest(server, {}, { rawBody: form, contentType: 'text/plain' }), 400, 'invalid_request');
+  assertOAuthError(await tokenRequest(server, {}, { rawBody: form, contentType: 'application/xml' }), 400, 'invalid_request');
+});
+
+test('unknown extra parameters are ignored (RFC 6749 §3.2)', async () => {
+  const response = await tokenRequest(server, grant(client, { audience: 'https://elsewhere.example', foo: 'bar' }));
+  await assertTokenResponse(response, { clientId: client.client_id, scope: client.scopes.join(' ') });
+});
+
+test('metadata at /.well-known/oauth-authorization-server', async () => {
+  const response = await fetchJson(`${server.url}/.well-known/oauth-authorization-server`);
+  assert.equal(response.status, 200, response.text);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/);
+  const metadata = response.body;
+  assert.equal(metadata.issuer, server.url);
+  assert.equal(metadata.token_endpoint, `${server.url}/oauth/token`);
+  assert.equal(metadata.jwks_uri, `${server.url}/.well-known/jwks.json`);
+  assert.ok((metadata.grant_types_supported as string[]).includes('client_credentials'));
+  const methods = metadata.token_endpoint_auth_methods_supported as string[];
+  assert.ok(methods.includes('client_secret_basic') && methods.includes('client_secret_post'));
+
+  // The advertised endpoints are the ones that work.
+  const jwks = await fetchJson<JSONWebKeySet>(metadata.jwks_uri as string);
+  assert.equal(jwks.status, 200);
+  assert.ok(jwks.body.keys.length >= 1);
+  const token = await fetchJson(metadata.token_endpoint as string, { method: 'POST', body: new URLSearchParams(grant(client)) });
+  assert.equal(token.status, 200, token.text);
+});
+
+interface Rotated {
+  client_id: string;
+  client_secret: string;
+  previous_secret_expires_at: string | null;
+}
+
+test('rotate-secret --grace 0: the old secret is refused at once, the new one works', async () => {
+  const app = await createClient(server, owner);
+  assert.equal((await tokenRequest(server, grant(app))).status, 200);
+  const rotated = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '0');
+  assert.equal(rotated.client_id, app.client_id);
+  assert.notEqual(rotated.client_secret, app.client_secret);
+  assert.match(rotated.client_secret, /^gcs_[A-Za-z0-9_-]{43,}$/);
+  assert.equal(rotated.previous_secret_expires_at, null);
+
+  assertOAuthError(await tokenRequest(server, grant(app)), 401, 'invalid_client');
+  assertOAuthError(await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(app) }), 401, 'invalid_client');
+  const renewed = { client_id: app.client_id, client_secret: rotated.client_secret };
+  await assertTokenResponse(await tokenRequest(server, grant(renewed)), { clientId: app.client_id, scope: 'process_read process' });
+  await assertTokenResponse(await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(renewed) }),
+    { clientId: app.client_id, scope: 'process_read process' });
+});
+
+test('rotate-secret --grace 3600: the old secret keeps working during the grace period', async () => {
+  const app = await createClient(server, owner);
+  const rotated = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '3600');
+  assert.ok(rotated.previous_secret_expires_at, 'the grace period has an end');
+  const expiresIn = Date.parse(rotated.previous_secret_expires_at) - Date.now();
+  assert.ok(expiresIn > 3500_000 && expiresIn <= 3600_000, `grace ends in about an hour (${expiresIn} ms)`);
+
+  const renewed = { client_id: app.client_id, client_secret: rotated.client_secret };
+  assert.equal((await tokenRequest(server, grant(app))).status, 200, 'old secret, post');
+  assert.equal((await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(app) })).status, 200, 'old secret, basic');
+  assert.equal((await tokenRequest(server, grant(renewed))).status, 200, 'new secret');
+
+  // A second rotation without grace ends the first one's grace too.
+  const again = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '0');
+  assertOAuthError(await tokenRequest(server, grant(app)), 401, 'invalid_client');
+  assertOAuthError(await tokenRequest(server, grant(renewed)), 401, 'invalid_client');
+  assert.equal((await tokenRequest(server, grant({ client_id: app.client_id, client_secret: again.client_secret }))).status, 200);
+});
