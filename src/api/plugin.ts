@@ -4,6 +4,7 @@ import type { Services } from '../services.ts';
 import { bearerAuth, requireScope, type Principal } from './bearer.ts';
 import { sendApiError } from './errors.ts';
 import { processRoutes, type ActorNames } from './processes.ts';
+import { meRoutes } from './me.ts';
 import { tokenRoutes } from './tokens.ts';
 
 function actorNames(services: Services): ActorNames {
@@ -25,5 +26,6 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
   app.addHook('onRequest', bearerAuth(services));
   app.addHook('preHandler', requireScope);
   processRoutes(app, { processes: services.processes, actors: actorNames(services) });
+  meRoutes(app, services);
   tokenRoutes(app, { pats: services.pats });
 }

@@ -111,6 +111,11 @@ export class ClientService {
     return this.#store.clients.findById(clientId);
   }
 
+  /** The client whose current or previous secret this is; the caller still checks it (grace period). */
+  findBySecret(secret: string): Promise<Client | undefined> {
+    return this.#store.clients.findBySecretHash(hashSecret(secret));
+  }
+
   async require(clientId: string): Promise<Client> {
     const client = await this.#store.clients.findById(clientId);
     if (!client) throw new NotFoundError(`no client with id ${clientId}`);

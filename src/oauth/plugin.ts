@@ -1,7 +1,7 @@
 // The authorization server's HTTP surface. Every error here is RFC 6749 §5.2 JSON.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { DuplicateParameterError } from '../http/form-body.ts';
+import { DuplicateParameterError, registerUntypedFormParser } from '../http/form-body.ts';
 import { OAuthError } from './errors.ts';
 import { ClientCredentialsGrant } from './grants/client-credentials.ts';
 import { AuthorizationCodeGrant } from './grants/authorization-code.ts';
@@ -12,6 +12,8 @@ import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.ts
 import { tokenEndpoint, NO_STORE } from './endpoints/token.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
+import { revocationEndpoint } from './endpoints/revoke.ts';
+import { introspectionEndpoint } from './endpoints/introspect.ts';
 
 function toOAuthError(error: FastifyError): OAuthError | null {
   if (error instanceof OAuthError) return error;
@@ -41,8 +43,11 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
     return reply.code(oauthError.status).headers({ ...NO_STORE, ...oauthError.headers }).send(oauthError.toJSON());
   });
 
+  registerUntypedFormParser(app);
   tokenEndpoint(app, { clients: services.clients, grants });
   metadataEndpoint(app, { issuer: services.config.issuer, grants });
   jwksEndpoint(app, { keys: services.keys });
+  revocationEndpoint(app, services);
+  introspectionEndpoint(app, { ...services, issuer: config.issuer });
   deviceAuthorizationEndpoint(app, { clients: services.clients, devices: services.devices });
 }

@@ -89,7 +89,6 @@ export class PersonalAccessTokenService {
     const nowMs = Date.now();
     let entry = this.#cache.get(token);
     if (!entry || nowMs - entry.cachedAt > CACHE_TTL_MS) {
-      entry = undefined;
       this.#cache.delete(token);
       const record = await this.#store.personalAccessTokens.findByHash(hashSecret(token));
       if (!record || record.revokedAt !== null) return null;

@@ -160,6 +160,12 @@ class Clients implements ClientRepository {
     const row = await this.#db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
     return row && toClient(row);
   }
+  async findBySecretHash(secretHash: string): Promise<Client | undefined> {
+    const row = await this.#db.selectFrom('clients').selectAll()
+      .where((eb) => eb.or([eb('secret_hash', '=', secretHash), eb('previous_secret_hash', '=', secretHash)]))
+      .executeTakeFirst();
+    return row && toClient(row);
+  }
   async list(): Promise<Client[]> {
     const rows = await this.#db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
     return rows.map(toClient);

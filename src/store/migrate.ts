@@ -1,21 +1,37 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001_initial.ts';
 import * as userGrants from './migrations/002_user_grants.ts';
 import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
+import * as clientSecretLookup from './migrations/004_client_secret_lookup.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_user_grants': userGrants,
   '003_tokens_and_devices': tokensAndDevices,
+  '004_client_secret_lookup': clientSecretLookup,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Kysely looks for its migration tables in every schema unless told which
+  // one: with another schema's tables in the same PostgreSQL database it skips
+  // creating them here, then fails (kysely-org/kysely#1214).
+  const schema = await currentSchema(db);
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's current schema (the first of search_path); undefined on SQLite, which has none. */
+async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  try {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    return rows[0]?.schema ?? undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -162,6 +162,8 @@ export interface WorkspaceRepository {
 export interface ClientRepository {
   insert(client: Client): Promise<void>;
   findById(clientId: string): Promise<Client | undefined>;
+  /** Matches the current or the previous secret's hash. */
+  findBySecretHash(secretHash: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
   updateSecret(
     clientId: string,
@@ -209,6 +211,12 @@ export interface AuthorizationRepository {
   revoke(id: string, at: string): Promise<boolean>;
   /** Revokes every live authorization of a user for a client; returns their ids. */
   revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]>;
+  /**
+   * A user's unrevoked authorizations that can still act: made after
+   * `createdAfter` (their access token may live), or holding an unrotated,
+   * unexpired refresh token at `now`.
+   */
+  listLiveForUser(userId: string, createdAfter: string, now: string): Promise<Authorization[]>;
 }
 
 export interface AuthorizationCodeRepository {

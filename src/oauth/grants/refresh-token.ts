@@ -44,6 +44,7 @@ export class RefreshTokenGrant implements Grant {
         throw invalid('the refresh token has already been used; its whole family is now revoked');
       }
     }
-    return this.#store.transaction((tx) => this.#tokens.issue(tx, authorization, client, requested));
+    // RFC 6749 §6: a narrower access token, but the new refresh token keeps the old one's scope.
+    return this.#store.transaction((tx) => this.#tokens.issue(tx, authorization, client, requested, token.scopes));
   }
 }

@@ -35,8 +35,11 @@ export class UserTokens {
     return authorization;
   }
 
-  /** Issues an access token, and a refresh token if the client has the refresh_token grant. */
-  async issue(store: Store, authorization: Authorization, client: Client, scopes: string[]): Promise<TokenResponse> {
+  /**
+   * Issues an access token for `scopes`, and a refresh token for
+   * `refreshScopes` if the client has the refresh_token grant.
+   */
+  async issue(store: Store, authorization: Authorization, client: Client, scopes: string[], refreshScopes = scopes): Promise<TokenResponse> {
     const access = this.#accessTokens.issue({
       subject: authorization.userId,
       clientId: client.clientId,
@@ -50,7 +53,7 @@ export class UserTokens {
       await store.refreshTokens.insert({
         tokenHash: hashSecret(refreshToken),
         authorizationId: authorization.id,
-        scopes,
+        scopes: refreshScopes,
         expiresAt: new Date(Date.now() + this.#refreshTtl * 1000).toISOString(),
         rotatedAt: null,
         createdAt: now(),

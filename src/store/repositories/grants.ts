@@ -120,6 +120,18 @@ export class Authorizations implements AuthorizationRepository {
       .returning('id').execute();
     return rows.map((r) => r.id);
   }
+  async listLiveForUser(userId: string, createdAfter: string, now: string): Promise<Authorization[]> {
+    const rows = await this.#db.selectFrom('authorizations').selectAll()
+      .where('user_id', '=', userId).where('revoked_at', 'is', null)
+      .where((eb) => eb.or([
+        eb('created_at', '>', createdAfter),
+        eb.exists(eb.selectFrom('refresh_tokens').select('token_hash')
+          .whereRef('refresh_tokens.authorization_id', '=', 'authorizations.id')
+          .where('refresh_tokens.rotated_at', 'is', null).where('refresh_tokens.expires_at', '>', now)),
+      ]))
+      .orderBy('created_at').execute();
+    return rows.map(toAuthorization);
+  }
 }
 
 const toCode = (row: Selectable<AuthorizationCodesTable>): AuthorizationCode => ({

@@ -1,0 +1,77 @@
+// GET and POST /oauth/authorize (RFC 6749 §4.1): sign-in, consent, then the
+// code. GET and POST check the request with the same code; every response to
+// the client carries `iss` (RFC 9207), errors included.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Services } from '../../services.ts';
+import { formFields, PageError } from '../../web/error-page.ts';
+import { seeOther, sendPage } from '../../web/plugin.ts';
+import type { SignedIn } from '../../web/session.ts';
+import { AuthorizeRedirectError, formTargetOf, parseAuthorizeQuery, verifyAuthorizeRequest, type AuthorizeRequest, type ResponseTarget } from '../authorize-request.ts';
+import { CodeIssuer } from '../code-issuer.ts';
+import { OAuthError } from '../errors.ts';
+import { consentPage } from '../consent-page.ts';
+
+/** The redirect URI with the response parameters added to its query (it has no fragment). */
+function responseUrl(target: ResponseTarget, issuer: string, values: Record<string, string>): string {
+  const query = new URLSearchParams(values);
+  if (target.state !== undefined) query.set('state', target.state);
+  query.set('iss', issuer);
+  return `${target.redirectUri}${target.redirectUri.includes('?') ? '&' : '?'}${query}`;
+}
+
+export function authorizeEndpoint(app: FastifyInstance, services: Services): void {
+  const { clients, sessions, consents, config } = services;
+  const codes = new CodeIssuer(services.store, services.userTokens, config.authCodeTtl);
+
+  const redirectError = (reply: FastifyReply, target: ResponseTarget, error: OAuthError) =>
+    seeOther(reply, responseUrl(target, config.issuer, { error: error.error, error_description: error.message }));
+
+  const sendCode = async (reply: FastifyReply, signedIn: SignedIn, request: AuthorizeRequest) => {
+    const code = await codes.issue(signedIn.user, request);
+    return seeOther(reply, responseUrl(request, config.issuer, { code }));
+  };
+
+  /** Checks the request; an error for the client is sent and null returned. */
+  const verify = async (reply: FastifyReply, params: Record<string, string>): Promise<AuthorizeRequest | null> => {
+    try {
+      return await verifyAuthorizeRequest(clients, params);
+    } catch (error) {
+      if (error instanceof AuthorizeRedirectError) {
+        redirectError(reply, error.target, error.oauth);
+        return null;
+      }
+      throw error;
+    }
+  };
+
+  // No HEAD route: a HEAD must not issue codes.
+  app.get('/oauth/authorize', { exposeHeadRoute: false }, async (request, reply) => {
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    const verified = await verify(reply, parseAuthorizeQuery(query));
+    if (!verified) return reply;
+    const signedIn = await sessions.current(request);
+    if (!signedIn) {
+      const returnTo = `/oauth/authorize?${new URLSearchParams(verified.params)}`;
+      return seeOther(reply, `/login?${new URLSearchParams({ return_to: returnTo })}`);
+    }
+    if (await consents.covers(signedIn.user.id, verified.client, verified.scopes)) return sendCode(reply, signedIn, verified);
+    const owner = await services.store.users.findById(verified.client.createdBy);
+    return sendPage(reply, consentPage(verified, signedIn, owner?.email ?? null), { formTargets: [formTargetOf(verified.redirectUri)] });
+  });
+
+  app.post('/oauth/authorize', async (request, reply) => {
+    const fields = formFields(request);
+    const signedIn = await sessions.current(request);
+    if (!signedIn || !sessions.csrfValid(signedIn, fields.csrf_token)) {
+      throw new PageError(403, 'This form has expired or was not sent from Gatehouse. Go back to the application and try again.', 'Request refused');
+    }
+    const verified = await verify(reply, fields);
+    if (!verified) return reply;
+    if (fields.decision === 'deny') {
+      return redirectError(reply, verified, new OAuthError('access_denied', 'the user denied the request'));
+    }
+    if (fields.decision !== 'approve') throw new PageError(400, 'Choose Approve or Deny.', 'Invalid request');
+    await consents.grant(signedIn.user.id, verified.client.clientId, verified.scopes);
+    return sendCode(reply, signedIn, verified);
+  });
+}

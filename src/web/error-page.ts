@@ -1,0 +1,40 @@
+// Errors on server-rendered pages are pages too, never JSON, and never a
+// redirect: an error page is the safe answer when a request cannot be trusted.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DuplicateParameterError } from '../http/form-body.ts';
+import { html } from './html.ts';
+import { page } from './layout.ts';
+import { sendPage } from './plugin.ts';
+
+/** An error shown to the user as a page with this status and message. */
+export class PageError extends Error {
+  readonly status: number;
+  readonly title: string;
+  constructor(status: number, message: string, title = 'Something went wrong') {
+    super(message);
+    this.status = status;
+    this.title = title;
+  }
+}
+
+export function sendErrorPage(reply: FastifyReply, error: PageError): FastifyReply {
+  const body = html`<div class="card"><h1>${error.title}</h1><p class="error" role="alert">${error.message}</p>
+<p><a href="/">Go to Gatehouse</a></p></div>`;
+  return sendPage(reply, page({ title: error.title, body, narrow: true }), { status: error.status });
+}
+
+export function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof PageError) return sendErrorPage(reply, error);
+  if (error instanceof DuplicateParameterError) return sendErrorPage(reply, new PageError(400, error.message, 'Invalid request'));
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return sendErrorPage(reply, new PageError(status, 'The request could not be understood.', 'Invalid request'));
+  request.log.error({ err: error }, 'unexpected error on a page');
+  return sendErrorPage(reply, new PageError(500, 'The server met an unexpected error. Please try again later.'));
+}
+
+/** The fields of a form POST; refuses any other body so that duplicates are always detected. */
+export function formFields(request: FastifyRequest): Record<string, string> {
+  const type = request.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new PageError(415, 'This form must be sent as a normal HTML form.', 'Invalid request');
+  return (request.body ?? {}) as Record<string, string>;
+}

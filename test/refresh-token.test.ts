@@ -1,0 +1,151 @@
+// The refresh_token grant (RFC 6749 §6) with rotation and reuse detection
+// (RFC 9700 §4.14.2), scope narrowing, and the grace window for concurrent refreshes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from './support/server.ts';
+import { createClient, createProcess, createUser } from './support/fixtures.ts';
+import { apiRequest, assertOAuthError, type JsonResponse } from './support/http.ts';
+import { passwordClient, refresh, userTokens, type UserTokenPair } from './support/user-tokens.ts';
+
+let server: TestServer;
+
+before(async () => {
+  server = await startServer();
+});
+after(() => server?.stop());
+
+/** A user with a process in their workspace, and a password+refresh client. */
+async function setUp(target = server) {
+  const user = await createUser(target);
+  const process = await createProcess(target, user.email);
+  const client = await passwordClient(target, user.email);
+  return { user, process, client };
+}
+
+const apiStatus = async (target: TestServer, processId: string, token: string) =>
+  (await apiRequest(target, `/api/v1/processes/${processId}`, token)).status;
+
+function assertRefreshed(response: JsonResponse): UserTokenPair {
+  assert.equal(response.status, 200, response.text);
+  assert.equal(response.headers.get('cache-control'), 'no-store');
+  assert.equal(response.body.token_type, 'Bearer');
+  assert.equal(typeof response.body.access_token, 'string');
+  assert.match(response.body.refresh_token as string, /^ghr_/);
+  return response.body as unknown as UserTokenPair;
+}
+
+test('every refresh returns a new refresh token and a working access token', async () => {
+  const { user, process, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  const second = assertRefreshed(await refresh(server, client, first.refresh_token!));
+  const third = assertRefreshed(await refresh(server, client, second.refresh_token!));
+  assert.equal(new Set([first.refresh_token, second.refresh_token, third.refresh_token]).size, 3);
+  assert.notEqual(second.access_token, first.access_token);
+  assert.equal(await apiStatus(server, process.id, second.access_token), 200);
+  assert.equal(await apiStatus(server, process.id, third.access_token), 200);
+});
+
+test('a rotated refresh token fails, and its reuse revokes the whole family', async () => {
+  const { user, process, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  const second = assertRefreshed(await refresh(server, client, first.refresh_token!));
+  const third = assertRefreshed(await refresh(server, client, second.refresh_token!));
+  assert.equal(await apiStatus(server, process.id, third.access_token), 200);
+
+  assertOAuthError(await refresh(server, client, first.refresh_token!), 400, 'invalid_grant');
+  // The newest refresh token and every access token of the family are dead too.
+  assertOAuthError(await refresh(server, client, third.refresh_token!), 400, 'invalid_grant');
+  for (const token of [first, second, third]) assert.equal(await apiStatus(server, process.id, token.access_token), 401);
+
+  // Another sign-in is a new family and works.
+  const again = await userTokens(server, client, user);
+  assert.equal(await apiStatus(server, process.id, again.access_token), 200);
+  assertRefreshed(await refresh(server, client, again.refresh_token!));
+});
+
+test('a refresh may narrow the scope; the next refresh token keeps the original scope (RFC 6749 §6)', async () => {
+  const { user, process, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  assert.equal(first.scope, 'process_read process');
+
+  const narrowed = assertRefreshed(await refresh(server, client, first.refresh_token!, { scope: 'process_read' }));
+  assert.equal(narrowed.scope, 'process_read');
+  assert.equal(await apiStatus(server, process.id, narrowed.access_token), 200);
+  const write = await apiRequest(server, '/api/v1/processes', narrowed.access_token, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }),
+  });
+  assert.equal(write.status, 403, 'the narrowed token cannot write');
+
+  const restored = assertRefreshed(await refresh(server, client, narrowed.refresh_token!));
+  assert.equal(restored.scope, 'process_read process');
+});
+
+test('a refresh cannot widen the scope: invalid_scope, and the token still works', async () => {
+  const { user, client } = await setUp();
+  const first = await userTokens(server, client, user, { scope: 'process_read' });
+  assert.equal(first.scope, 'process_read');
+  assertOAuthError(await refresh(server, client, first.refresh_token!, { scope: 'process_read process' }), 400, 'invalid_scope');
+  assertOAuthError(await refresh(server, client, first.refresh_token!, { scope: 'process' }), 400, 'invalid_scope');
+  assert.equal(assertRefreshed(await refresh(server, client, first.refresh_token!)).scope, 'process_read');
+});
+
+test("another client's refresh token: invalid_grant, and it stays usable by its own client", async () => {
+  const { user, client } = await setUp();
+  const other = await passwordClient(server, user.email);
+  const tokens = await userTokens(server, client, user);
+  assertOAuthError(await refresh(server, other, tokens.refresh_token!), 400, 'invalid_grant');
+  assertRefreshed(await refresh(server, client, tokens.refresh_token!));
+});
+
+test('unknown, missing and malformed refresh tokens', async () => {
+  const { client } = await setUp();
+  assertOAuthError(await refresh(server, client, 'ghr_not-a-real-token'), 400, 'invalid_grant');
+  assertOAuthError(await refresh(server, client, 'garbage'), 400, 'invalid_grant');
+  assertOAuthError(await refresh(server, client, ''), 400, 'invalid_request');
+});
+
+test('with the default grace of 0, a second concurrent refresh fails and revokes the family', async () => {
+  const { user, process, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  const results = await Promise.all([refresh(server, client, first.refresh_token!), refresh(server, client, first.refresh_token!)]);
+  const won = results.filter((r) => r.status === 200);
+  const lost = results.filter((r) => r.status !== 200);
+  assert.equal(won.length, 1, results.map((r) => r.text).join('\n'));
+  assert.equal(lost.length, 1);
+  assertOAuthError(lost[0]!, 400, 'invalid_grant');
+
+  const winner = won[0]!.body as unknown as UserTokenPair;
+  assertOAuthError(await refresh(server, client, winner.refresh_token!), 400, 'invalid_grant');
+  assert.equal(await apiStatus(server, process.id, winner.access_token), 401);
+  assert.equal(await apiStatus(server, process.id, first.access_token), 401);
+});
+
+test('GATEHOUSE_REFRESH_GRACE_SECONDS=5: concurrent refreshes both succeed; reuse after the window revokes the family', async (t) => {
+  const graceful = await startServer({ env: { GATEHOUSE_REFRESH_GRACE_SECONDS: '5' } });
+  t.after(() => graceful.stop());
+  const { user, process, client } = await setUp(graceful);
+  const first = await userTokens(graceful, client, user);
+  const results = await Promise.all([refresh(graceful, client, first.refresh_token!), refresh(graceful, client, first.refresh_token!)]);
+  const [a, b] = results.map(assertRefreshed) as [UserTokenPair, UserTokenPair];
+  assert.notEqual(a.refresh_token, b.refresh_token);
+  assert.equal(await apiStatus(graceful, process.id, a.access_token), 200);
+  assert.equal(await apiStatus(graceful, process.id, b.access_token), 200);
+  const next = assertRefreshed(await refresh(graceful, client, a.refresh_token!));
+
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
+  assertOAuthError(await refresh(graceful, client, first.refresh_token!), 400, 'invalid_grant');
+  assertOAuthError(await refresh(graceful, client, next.refresh_token!), 400, 'invalid_grant');
+  assert.equal(await apiStatus(graceful, process.id, next.access_token), 401);
+});
+
+test('a client without the refresh_token grant gets no refresh token', async () => {
+  const { user, process } = await setUp();
+  const client = await createClient(server, user.email, '--grant', 'password');
+  const tokens = await userTokens(server, client, user);
+  assert.equal(tokens.refresh_token, undefined);
+  assert.equal(await apiStatus(server, process.id, tokens.access_token), 200);
+  // Nor may it use the grant with another client's token.
+  const refresher = await passwordClient(server, user.email);
+  const theirs = await userTokens(server, refresher, user);
+  assertOAuthError(await refresh(server, client, theirs.refresh_token!), 400, 'unauthorized_client');
+});
