@@ -25,7 +25,14 @@ export function page(options: PageOptions): string {
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/">Gatehouse</a>
-  ${user ? html`<nav aria-label="Account">
+  ${user ? html`<nav aria-label="Portal">
+    <a href="/apps">Applications</a>
+    <a href="/tokens">Tokens</a>
+    <a href="/account/authorized-apps">Authorized apps</a>
+    <a href="/docs">API</a>
+    ${user.isAdmin ? html`<a href="/admin/users">Users</a>` : ''}
+  </nav>
+  <nav aria-label="Account">
     <span class="who">${user.email}</span>
     <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out</button></form>
   </nav>` : ''}
