@@ -2,7 +2,7 @@ import type { Client, Store } from '../store/store.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';
-import { now } from '../ids.ts';
+import { newId, now } from '../ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
 export const GRANT_TYPES = [
@@ -14,6 +14,8 @@ export const GRANT_TYPES = [
 ] as const;
 
 export const SECRET_PREFIX = 'gcs_';
+/** 26 characters of [a-z0-9]: about 134 bits, so ids cannot be guessed. */
+export const CLIENT_ID_LENGTH = 26;
 
 export interface NewClientInput {
   workspaceId: string;
@@ -85,7 +87,8 @@ export class ClientService {
     const clientSecret = isPublic ? null : newSecret();
     const at = now();
     const client: Client = {
-      clientId: randomToken(16),
+      // Letters and digits only: an id must never look like a CLI flag or need escaping.
+      clientId: newId('', CLIENT_ID_LENGTH),
       workspaceId: input.workspaceId,
       createdBy: input.createdBy,
       name: input.name.trim(),
