@@ -198,6 +198,20 @@ test('a repeated parameter: 400 invalid_request', async () => {
   assertOAuthError(await tokenRequest(server, {}, { rawBody: twoGrantTypes.toString() }), 400, 'invalid_request');
 });
 
+test('a repeated member in a JSON body: 400 invalid_request, like a form', async () => {
+  const { client_id, client_secret } = grant(client);
+  const json = (text: string) => tokenRequest(server, {}, { rawBody: text, contentType: 'application/json' });
+  const repeated = await json(`{"grant_type":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)},"scope":"process_read","scope":"process"}`);
+  assertOAuthError(repeated, 400, 'invalid_request');
+  assert.match(String(repeated.body.error_description), /scope/);
+  // Escaped spellings of the same name are the same member.
+  assertOAuthError(await json(`{"grant_type":"client_credentials","grant_\\u0074ype":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)}}`), 400, 'invalid_request');
+  assertOAuthError(await json(`{"__proto__":{"x":1},"grant_type":"client_credentials"}`), 400, 'invalid_request');
+  // Nested objects may repeat names of the top level, and a value may look like a key.
+  const fine = await json(`{"grant_type":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)},"extra":{"scope":"a","x":"\\"scope\\":"}}`);
+  assert.equal(fine.status, 200, fine.text);
+});
+
 test('an unknown grant type: 400 unsupported_grant_type', async () => {
   assertOAuthError(await tokenRequest(server, grant(client, { grant_type: 'urn:example:no-such-grant' })), 400, 'unsupported_grant_type');
 });

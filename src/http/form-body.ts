@@ -49,3 +49,56 @@ export function registerUntypedFormParser(app: FastifyInstance): void {
     }
   });
 }
+
+/** The member names of a JSON object's top level, in order, repeats included. */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const token = text.slice(i, end + 1);
+      let next = end + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      if (depth === 1 && text[next] === ':') keys.push(JSON.parse(token) as string);
+      i = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
+/**
+ * For the OAuth endpoints: JSON bodies (SolveXia's docs send them) get the
+ * same rule as forms, so a repeated member is refused rather than the last
+ * one silently winning.
+ */
+export function registerStrictJsonParser(app: FastifyInstance): void {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(body as string);
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
+      return;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const seen = new Set<string>();
+      for (const key of topLevelKeys(body as string)) {
+        // Fastify's own parser refuses these too (prototype poisoning).
+        if (key === '__proto__' || key === 'constructor') {
+          done(Object.assign(new Error(`the member "${key}" is not allowed`), { statusCode: 400 }), undefined);
+          return;
+        }
+        if (seen.has(key)) {
+          done(new DuplicateParameterError(key), undefined);
+          return;
+        }
+        seen.add(key);
+      }
+    }
+    done(null, value);
+  });
+}

@@ -1,7 +1,7 @@
 // The authorization server's HTTP surface. Every error here is RFC 6749 §5.2 JSON.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { DuplicateParameterError, registerUntypedFormParser } from '../http/form-body.ts';
+import { DuplicateParameterError, registerStrictJsonParser, registerUntypedFormParser } from '../http/form-body.ts';
 import { OAuthError } from './errors.ts';
 import { ClientCredentialsGrant } from './grants/client-credentials.ts';
 import { AuthorizationCodeGrant } from './grants/authorization-code.ts';
@@ -44,6 +44,7 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
   });
 
   registerUntypedFormParser(app);
+  registerStrictJsonParser(app);
   tokenEndpoint(app, { clients: services.clients, grants });
   metadataEndpoint(app, { issuer: services.config.issuer, grants });
   jwksEndpoint(app, { keys: services.keys });
