@@ -14,6 +14,8 @@ export interface Config {
   authCodeTtl: number;
   /** How long a just-rotated refresh token still works (concurrent refreshes); 0 = never. */
   refreshGraceSeconds: number;
+  deviceCodeTtl: number;
+  devicePollInterval: number;
   logLevel: string;
 }
 
@@ -79,6 +81,8 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_REFRESH_TOKEN_TTL', default: '2592000', description: 'Refresh-token lifetime in seconds (60 to 31536000); 30 days by default.' },
   { name: 'GATEHOUSE_AUTH_CODE_TTL', default: '60', description: 'Authorization-code lifetime in seconds (10 to 600).' },
   { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60). Reuse after that revokes the whole token family.' },
+  { name: 'GATEHOUSE_DEVICE_CODE_TTL', default: '600', description: 'Lifetime of a device authorization (RFC 8628) in seconds (5 to 3600).' },
+  { name: 'GATEHOUSE_DEVICE_POLL_INTERVAL', default: '5', description: 'Seconds a device must wait between token polls (1 to 60); each `slow_down` adds 5.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -96,6 +100,8 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtl: integer('GATEHOUSE_ACCESS_TOKEN_TTL', env.GATEHOUSE_ACCESS_TOKEN_TTL, 3600, 60, 86_400),
     refreshTokenTtl: integer('GATEHOUSE_REFRESH_TOKEN_TTL', env.GATEHOUSE_REFRESH_TOKEN_TTL, 30 * 86_400, 60, 365 * 86_400),
     authCodeTtl: integer('GATEHOUSE_AUTH_CODE_TTL', env.GATEHOUSE_AUTH_CODE_TTL, 60, 10, 600),
+    deviceCodeTtl: integer('GATEHOUSE_DEVICE_CODE_TTL', env.GATEHOUSE_DEVICE_CODE_TTL, 600, 5, 3600),
+    devicePollInterval: integer('GATEHOUSE_DEVICE_POLL_INTERVAL', env.GATEHOUSE_DEVICE_POLL_INTERVAL, 5, 1, 60),
     refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 0, 0, 60),
     logLevel,
   };

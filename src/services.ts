@@ -15,6 +15,7 @@ import { ConsentService } from './oauth/consent-service.ts';
 import { PersonalAccessTokenService } from './pat/pat-service.ts';
 import { AccountAdmin } from './user/account-admin.ts';
 import { DeviceFlow } from './oauth/device/device-flow.ts';
+import { FirstRunSetup } from './user/first-run.ts';
 
 export interface Services {
   config: Config;
@@ -32,6 +33,8 @@ export interface Services {
   pats: PersonalAccessTokenService;
   accounts: AccountAdmin;
   devices: DeviceFlow;
+  /** The one-time set-up URL while no user exists. */
+  firstRun: FirstRunSetup;
   close(): Promise<void>;
 }
 
@@ -45,11 +48,12 @@ export async function createServices(config: Config): Promise<Services> {
     const revocations = new RevocationList(store);
     const pats = new PersonalAccessTokenService(store, revocations);
     const consents = new ConsentService(store, revocations, config.accessTokenTtl);
+    const users = new UserService(store);
     return {
       config,
       store,
-      users: new UserService(store),
-      clients: new ClientService(store),
+      users,
+      clients: new ClientService(store, { revocations, accessTokenTtl: config.accessTokenTtl }),
       processes: new ProcessService(store),
       keys,
       accessTokens,
@@ -60,9 +64,12 @@ export async function createServices(config: Config): Promise<Services> {
       sessions: new SessionService(store, config.issuer),
       credentials: new CredentialChecker(store),
       consents,
-      devices: new DeviceFlow(store, consents, config.issuer),
+      devices: new DeviceFlow({
+        store, consents, issuer: config.issuer, ttlSeconds: config.deviceCodeTtl, intervalSeconds: config.devicePollInterval,
+      }),
       pats,
       accounts: new AccountAdmin({ store, revocations, pats, accessTtlSeconds: config.accessTokenTtl }),
+      firstRun: new FirstRunSetup(store, users),
       close: async () => {
         revocations.stop();
         await store.close();

@@ -23,7 +23,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
-  access_denied: 403,
+  access_denied: 400,
   unsupported_response_type: 400,
   server_error: 500,
   temporarily_unavailable: 503,

@@ -10,8 +10,6 @@ import type { ConsentService } from '../consent-service.ts';
 // RFC 8628 §6.1: consonants only (no words, no 0/O or 1/I confusion), 8 characters ≈ 34.5 bits.
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const USER_CODE_LENGTH = 8;
-export const DEVICE_CODE_TTL_SECONDS = 600;
-export const DEVICE_POLL_INTERVAL_SECONDS = 5;
 
 export interface DeviceAuthorizationResponse {
   device_code: string;
@@ -39,11 +37,15 @@ export class DeviceFlow {
   readonly #store: Store;
   readonly #consents: ConsentService;
   readonly #issuer: string;
+  readonly #ttl: number;
+  readonly #interval: number;
 
-  constructor(store: Store, consents: ConsentService, issuer: string) {
-    this.#store = store;
-    this.#consents = consents;
-    this.#issuer = issuer;
+  constructor(deps: { store: Store; consents: ConsentService; issuer: string; ttlSeconds: number; intervalSeconds: number }) {
+    this.#store = deps.store;
+    this.#consents = deps.consents;
+    this.#issuer = deps.issuer;
+    this.#ttl = deps.ttlSeconds;
+    this.#interval = deps.intervalSeconds;
   }
 
   async start(client: Client, scope: string | undefined): Promise<DeviceAuthorizationResponse> {
@@ -58,9 +60,9 @@ export class DeviceFlow {
       scopes,
       status: 'pending',
       userId: null,
-      intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
+      intervalSeconds: this.#interval,
       lastPolledAt: null,
-      expiresAt: new Date(createdAt + DEVICE_CODE_TTL_SECONDS * 1000).toISOString(),
+      expiresAt: new Date(createdAt + this.#ttl * 1000).toISOString(),
       createdAt: new Date(createdAt).toISOString(),
     });
     const verificationUri = `${this.#issuer}/device`;
@@ -69,8 +71,8 @@ export class DeviceFlow {
       user_code: formatUserCode(userCode),
       verification_uri: verificationUri,
       verification_uri_complete: `${verificationUri}?user_code=${formatUserCode(userCode)}`,
-      expires_in: DEVICE_CODE_TTL_SECONDS,
-      interval: DEVICE_POLL_INTERVAL_SECONDS,
+      expires_in: this.#ttl,
+      interval: this.#interval,
     };
   }
 
