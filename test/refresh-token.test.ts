@@ -6,6 +6,7 @@ import { startServer, type TestServer } from './support/server.ts';
 import { createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest, assertOAuthError, type JsonResponse } from './support/http.ts';
 import { passwordClient, refresh, userTokens, type UserTokenPair } from './support/user-tokens.ts';
+import { KyselyStore } from '../src/store/kysely-store.ts';
 
 let server: TestServer;
 
@@ -78,6 +79,26 @@ test('a refresh may narrow the scope; the next refresh token keeps the original 
 
   const restored = assertRefreshed(await refresh(server, client, narrowed.refresh_token!));
   assert.equal(restored.scope, 'process_read process');
+});
+
+test('after the app loses a scope, the next refresh no longer carries it', async () => {
+  const { user, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  assert.equal(first.scope, 'process_read process');
+  const store = KyselyStore.open(server.env.DATABASE_URL!);
+  try {
+    const current = (await store.clients.findById(client.client_id))!;
+    await store.clients.update(client.client_id, {
+      name: current.name, redirectUris: current.redirectUris, grantTypes: current.grantTypes,
+      scopes: ['process_read'], defaultScopes: ['process_read'], at: new Date().toISOString(),
+    });
+  } finally {
+    await store.close();
+  }
+  const refreshed = assertRefreshed(await refresh(server, client, first.refresh_token!));
+  assert.equal(refreshed.scope, 'process_read');
+  // Asking only for the lost scope leaves nothing to grant.
+  assertOAuthError(await refresh(server, client, refreshed.refresh_token!, { scope: 'process' }), 400, 'invalid_scope');
 });
 
 test('a refresh cannot widen the scope: invalid_scope, and the token still works', async () => {

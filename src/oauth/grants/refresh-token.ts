@@ -31,10 +31,12 @@ export class RefreshTokenGrant implements Grant {
     if (authorization.revokedAt !== null) throw invalid('the refresh token has been revoked');
     if (token.expiresAt <= now()) throw invalid('the refresh token has expired');
 
-    const requested = params.scope === undefined ? token.scopes : parseScope(params.scope);
-    const widened = requested.filter((s) => !token.scopes.includes(s));
+    const asked = params.scope === undefined ? token.scopes : parseScope(params.scope);
+    const widened = asked.filter((s) => !token.scopes.includes(s));
     if (widened.length > 0) throw new OAuthError('invalid_scope', `a refresh cannot add scope: ${widened.join(' ')}`);
-    if (requested.length === 0) throw new OAuthError('invalid_scope', 'the scope is empty');
+    // Scopes the client has since lost are dropped, so narrowing an app takes effect at its next refresh.
+    const requested = asked.filter((s) => client.scopes.includes(s));
+    if (requested.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client any more');
 
     if (!(await this.#store.refreshTokens.markRotated(token.tokenHash, now()))) {
       const rotatedAt = (await this.#store.refreshTokens.findByHash(token.tokenHash))?.rotatedAt;
