@@ -22,5 +22,11 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // First run (no user in the store): one line with a one-time URL to create the
+  // first admin. It carries a secret on purpose, the one exception to "no secrets
+  // in logs" (test/logging.test.ts checks every other kind); only its hash is kept.
+  // Logged before the line below, which the test harness waits for.
+  const setupToken = await services.firstRun.begin();
+  if (setupToken) app.log.warn(`No user exists yet: create the first admin at ${config.issuer}/setup?token=${setupToken} (works once, until the server restarts)`);
   app.log.info({ issuer: config.issuer, port, database: config.databaseUrl.split(':', 1)[0] }, `Gatehouse is listening on http://${config.host}:${port}`);
 }

@@ -156,9 +156,10 @@ test('the session cookie is HttpOnly and SameSite=Lax, and its id changes at sig
   assert.match(browser.cookie('gh_csrf')!.line, /; HttpOnly/i);
   assert.equal((await attacker.get('/')).location?.pathname, '/login', 'the planted session ended');
 
-  const home = await browser.get('/');
+  assert.equal((await browser.get('/')).location?.pathname, '/apps', 'the home page sends a signed-in user to the portal');
+  const home = await browser.get('/tokens');
   assert.equal(home.status, 200);
-  assert.ok(home.text.includes(alice.email), 'the home page says who is signed in');
+  assert.ok(home.text.includes(alice.email), 'a portal page says who is signed in');
 
   // Signing in again on the same browser gives a new id, and a new CSRF token.
   await signIn(browser, alice.email, alice.password);
@@ -166,7 +167,7 @@ test('the session cookie is HttpOnly and SameSite=Lax, and its id changes at sig
   const stale = await browser.post('/logout', formFields(home.text, '/logout'));
   assert.equal(stale.status, 403, 'the old session\'s CSRF token is no longer valid');
 
-  const out = await browser.post('/logout', formFields((await browser.get('/')).text, '/logout'));
+  const out = await browser.post('/logout', formFields((await browser.get('/tokens')).text, '/logout'));
   assert.equal(out.status, 303);
   assert.equal(out.location?.pathname, '/login');
   assert.equal((await browser.get('/')).location?.pathname, '/login');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KyselyStore } from '../src/store/kysely-store.ts';
 import { UserService } from '../src/user/user-service.ts';
 import { ClientService } from '../src/client/client-service.ts';
+import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { freshDatabase } from './support/server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
@@ -42,7 +43,7 @@ test('attempt counters count atomically and start a new window when the old one 
 test('a code is marked used once, even under concurrent exchanges; consent upserts', async () => {
   const user = await new UserService(store).create({ email: 'store@example.test', password: 'long enough pw' });
   const workspace = await store.workspaces.findPersonal(user.id);
-  const { client } = await new ClientService(store).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] });
+  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] });
   const at = new Date().toISOString();
   await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null });
   await store.authorizationCodes.insert({ codeHash: 'h1', authorizationId: 'a1', clientId: client.clientId, redirectUri: 'https://a.example/cb', redirectUriSent: true, codeChallenge: null, expiresAt: at, usedAt: null, createdAt: at });

@@ -1,4 +1,5 @@
 import type { Client, Store } from '../store/store.ts';
+import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';
@@ -29,6 +30,14 @@ export interface NewClientInput {
   requirePkce?: boolean;
 }
 
+/** What can change after a client is registered (not its type, nor its secret). */
+export interface ClientUpdate {
+  name: string;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+}
+
 export interface IssuedClient {
   client: Client;
   /** Shown once; only its hash is stored. Null for public clients. */
@@ -44,14 +53,18 @@ function defaultGrants(isPublic: boolean, hasRedirects: boolean): string[] {
   return hasRedirects ? ['client_credentials', 'authorization_code', 'refresh_token'] : ['client_credentials'];
 }
 
-function validate(input: NewClientInput, redirectUris: string[], grantTypes: string[], scopes: string[]): void {
+export const MAX_REDIRECT_URIS = 20;
+
+function validate(input: { name: string; isPublic?: boolean }, redirectUris: string[], grantTypes: string[], scopes: string[]): void {
   const errors: FieldError[] = [];
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
+  if (redirectUris.length > MAX_REDIRECT_URIS) errors.push({ field: 'redirect_uris', message: `at most ${MAX_REDIRECT_URIS} redirect URIs` });
   redirectUris.forEach((uri, i) => {
     const problem = redirectUriProblem(uri);
     if (problem) errors.push({ field: `redirect_uris[${i}]`, message: problem });
   });
+  if (grantTypes.length === 0) errors.push({ field: 'grant_types', message: 'at least one grant type is needed' });
   for (const grant of grantTypes) {
     if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
       errors.push({ field: 'grant_types', message: `unknown grant type "${grant}"; known: ${GRANT_TYPES.join(', ')}` });
@@ -63,6 +76,7 @@ function validate(input: NewClientInput, redirectUris: string[], grantTypes: str
   if (input.isPublic && grantTypes.some((g) => g === 'client_credentials' || g === 'password')) {
     errors.push({ field: 'grant_types', message: 'a public client cannot use client_credentials or password' });
   }
+  if (scopes.length === 0) errors.push({ field: 'scopes', message: 'at least one scope is needed' });
   for (const scope of scopes) {
     if (!isKnownScope(scope)) {
       errors.push({ field: 'scopes', message: `unknown scope "${scope}"; known: ${Object.keys(SCOPES).join(', ')}` });
@@ -71,17 +85,29 @@ function validate(input: NewClientInput, redirectUris: string[], grantTypes: str
   if (errors.length > 0) throw new ValidationError(errors);
 }
 
+export interface ClientServiceOptions {
+  /** Where deleting a client records that its access tokens are revoked. */
+  revocations: RevocationList;
+  /** How long an access token lives, seconds: the revocation entry must outlive them. */
+  accessTokenTtl: number;
+}
+
 export class ClientService {
   readonly #store: Store;
-  constructor(store: Store) {
+  readonly #revocations: RevocationList;
+  readonly #accessTokenTtl: number;
+  constructor(store: Store, options: ClientServiceOptions) {
     this.#store = store;
+    this.#revocations = options.revocations;
+    this.#accessTokenTtl = options.accessTokenTtl;
   }
 
+  /** Registers a client. Grants and scopes left out (undefined) get defaults; given but empty is an error. */
   async create(input: NewClientInput): Promise<IssuedClient> {
     const isPublic = input.isPublic ?? false;
     const redirectUris = [...new Set(input.redirectUris ?? [])];
-    const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
-    const scopes = input.scopes?.length ? [...new Set(input.scopes)] : Object.keys(SCOPES);
+    const grantTypes = input.grantTypes ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
+    const scopes = input.scopes ? [...new Set(input.scopes)] : Object.keys(SCOPES);
     validate(input, redirectUris, grantTypes, scopes);
 
     const clientSecret = isPublic ? null : newSecret();
@@ -129,6 +155,26 @@ export class ClientService {
     return this.#store.clients.list();
   }
 
+  listInWorkspace(workspaceId: string): Promise<Client[]> {
+    return this.#store.clients.listInWorkspace(workspaceId);
+  }
+
+  /**
+   * Changes a client's settings, validated as at registration. Its type
+   * cannot change; default scopes follow the allowed scopes, as at creation.
+   */
+  async update(clientId: string, fields: ClientUpdate): Promise<Client> {
+    const client = await this.require(clientId);
+    const redirectUris = [...new Set(fields.redirectUris)];
+    const grantTypes = [...new Set(fields.grantTypes)];
+    const scopes = [...new Set(fields.scopes)];
+    validate({ name: fields.name, isPublic: client.isPublic }, redirectUris, grantTypes, scopes);
+    const change = { name: fields.name.trim(), redirectUris, grantTypes, scopes, defaultScopes: scopes, at: now() };
+    if (!(await this.#store.clients.update(clientId, change))) throw new NotFoundError(`no client with id ${clientId}`);
+    const { at, ...settings } = change;
+    return { ...client, ...settings, updatedAt: at };
+  }
+
   /**
    * Issues a new secret. The old one keeps working for `graceSeconds`, so a
    * deployment can switch over without downtime; 0 ends it at once.
@@ -148,7 +194,16 @@ export class ClientService {
     return { client: { ...client, ...change, updatedAt: change.at }, clientSecret };
   }
 
+  /**
+   * Deletes a client and ends every token it holds, in one transaction: its
+   * authorizations, codes, refresh tokens and consents go with it (foreign
+   * keys cascade), and a client-wide revocation refuses its live access
+   * tokens (JWTs that are otherwise valid until they expire).
+   */
   async delete(clientId: string): Promise<void> {
-    if (!(await this.#store.clients.delete(clientId))) throw new NotFoundError(`no client with id ${clientId}`);
+    await this.#store.transaction(async (tx) => {
+      if (!(await tx.clients.delete(clientId))) throw new NotFoundError(`no client with id ${clientId}`);
+      await this.#revocations.revoke('client', clientId, this.#accessTokenTtl, tx);
+    });
   }
 }

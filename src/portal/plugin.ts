@@ -2,19 +2,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { pageErrorHandler } from '../web/error-page.ts';
-import { html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
+import { seeOther } from '../web/plugin.ts';
 import { signInRoutes } from './sign-in.ts';
+import { applicationRoutes } from './applications.ts';
+import { tokenPages } from './tokens.ts';
+import { setupPages } from './setup.ts';
+import { adminUserPages } from './admin-users.ts';
+import { apiDocsPage } from './api-docs.ts';
 
 export async function portalPlugin(app: FastifyInstance, services: Services): Promise<void> {
   app.setErrorHandler(pageErrorHandler);
   signInRoutes(app, services);
+  applicationRoutes(app, services);
+  tokenPages(app, services);
+  setupPages(app, services);
+  adminUserPages(app, services);
+  apiDocsPage(app, services);
 
-  app.get('/', async (request, reply) => {
-    const signedIn = await services.sessions.current(request);
-    if (!signedIn) return seeOther(reply, '/login');
-    const body = html`<div class="card"><h1>Welcome</h1><p>You are signed in as <strong>${signedIn.user.email}</strong>.</p></div>`;
-    return sendPage(reply, page({ title: 'Home', body, user: signedIn.user, csrfToken: signedIn.session.csrfToken }));
-  });
+  // The portal starts at the applications list.
+  app.get('/', async (request, reply) => seeOther(reply, (await services.sessions.current(request)) ? '/apps' : '/login'));
 }

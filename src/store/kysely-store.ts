@@ -2,7 +2,7 @@ import type { JsonWebKey } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientsTable, Database, ProcessesTable, SigningKeysTable, UsersTable, WorkspacesTable } from './schema.ts';
 import type {
-  Client, ClientRepository, Process, ProcessPage, ProcessRepository, SigningKey, SigningKeyRepository,
+  Client, ClientChange, ClientRepository, Process, ProcessPage, ProcessRepository, SigningKey, SigningKeyRepository,
   Store, User, UserRepository, Workspace, WorkspaceRepository, SessionRepository, ConsentRepository,
   AuthorizationRepository, AuthorizationCodeRepository, RefreshTokenRepository, RevocationRepository,
   AttemptCounterRepository, PersonalAccessTokenRepository, DeviceAuthorizationRepository,
@@ -101,6 +101,9 @@ class Users implements UserRepository {
     const rows = await this.#db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute();
     return rows.map(toUser);
   }
+  async any(): Promise<boolean> {
+    return (await this.#db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+  }
   async setDisabled(id: string, disabledAt: string | null): Promise<boolean> {
     const result = await this.#db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
@@ -169,6 +172,22 @@ class Clients implements ClientRepository {
   async list(): Promise<Client[]> {
     const rows = await this.#db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
     return rows.map(toClient);
+  }
+  async listInWorkspace(workspaceId: string): Promise<Client[]> {
+    const rows = await this.#db.selectFrom('clients').selectAll()
+      .where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('client_id').execute();
+    return rows.map(toClient);
+  }
+  async update(clientId: string, change: ClientChange): Promise<boolean> {
+    const result = await this.#db.updateTable('clients').set({
+      name: change.name,
+      redirect_uris: JSON.stringify(change.redirectUris),
+      grant_types: JSON.stringify(change.grantTypes),
+      scopes: JSON.stringify(change.scopes),
+      default_scopes: JSON.stringify(change.defaultScopes),
+      updated_at: change.at,
+    }).where('client_id', '=', clientId).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
   async updateSecret(
     clientId: string,

@@ -150,6 +150,8 @@ export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   list(): Promise<User[]>;
+  /** Whether any user exists (first-run set-up), without reading them all. */
+  any(): Promise<boolean>;
   setDisabled(id: string, disabledAt: string | null): Promise<boolean>;
 }
 
@@ -159,12 +161,26 @@ export interface WorkspaceRepository {
   findPersonal(userId: string): Promise<Workspace | undefined>;
 }
 
+/** The settings of a client that can change after it is registered. */
+export interface ClientChange {
+  name: string;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  defaultScopes: string[];
+  at: string;
+}
+
 export interface ClientRepository {
   insert(client: Client): Promise<void>;
   findById(clientId: string): Promise<Client | undefined>;
   /** Matches the current or the previous secret's hash. */
   findBySecretHash(secretHash: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
+  /** The clients of one workspace, oldest first. */
+  listInWorkspace(workspaceId: string): Promise<Client[]>;
+  /** Changes the editable settings in one UPDATE; false if there is no such client. */
+  update(clientId: string, change: ClientChange): Promise<boolean>;
   updateSecret(
     clientId: string,
     change: { secretHash: string; previousSecretHash: string | null; previousSecretExpiresAt: string | null; at: string },

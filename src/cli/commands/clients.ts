@@ -50,8 +50,9 @@ export const clientsCreate: Command = {
       createdBy: user.id,
       name: values.name!,
       redirectUris: values['redirect-uri'] ?? [],
-      grantTypes: values.grant ?? [],
-      scopes: (values.scope ?? []).flatMap((s) => s.split(' ')).filter(Boolean),
+      // Left out, grants and scopes get the service's defaults.
+      grantTypes: values.grant,
+      scopes: values.scope?.flatMap((s) => s.split(' ')).filter(Boolean),
       isPublic: values.public ?? false,
       firstParty: values['first-party'] ?? false,
       requirePkce: values['require-pkce'] ?? false,

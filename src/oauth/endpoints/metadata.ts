@@ -4,16 +4,25 @@ import type { Grant } from '../grants/grant.ts';
 import { SCOPES } from '../../scopes.ts';
 import { SIGNING_ALG } from '../keys/key-ring.ts';
 
-export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; grants: Grant[] }): void {
-  const { issuer } = deps;
-  const metadata = {
-    issuer,
+export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** The endpoint URLs of the server at `issuer`, as the metadata lists them (the /docs page shows the same). */
+export function endpointUrls(issuer: string) {
+  return {
     authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
+  };
+}
+
+export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; grants: Grant[] }): void {
+  const { issuer } = deps;
+  const metadata = {
+    issuer,
+    ...endpointUrls(issuer),
     scopes_supported: Object.keys(SCOPES),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -28,6 +37,6 @@ export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; g
     // Access tokens are RFC 9068 JWTs signed with this algorithm.
     access_token_signing_alg_values_supported: [SIGNING_ALG],
   };
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+  app.get(METADATA_PATH, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(metadata));
 }
