@@ -173,4 +173,18 @@ test('disabling a user stops their PATs and their OAuth tokens', async () => {
   });
   assert.equal(again.status, 400);
   assert.equal(again.body.error, 'invalid_grant');
+
+  // Enabled again: old tokens stay dead, new ones work (revocation is by time, not forever).
+  assert.equal((await server.cli('users', 'enable', '--email', email)).code, 0);
+  await new Promise((r) => setTimeout(r, 1_100));
+  const fresh = await cliToken(email);
+  assert.equal((await fetch(url, { headers: bearer(fresh.token) })).status, 200);
+  assert.equal((await fetch(url, { headers: bearer(pat.token) })).status, 401);
+  assert.equal((await fetch(url, { headers: bearer(jwt) })).status, 401);
+  const after = await fetchJson<{ access_token: string }>(`${server.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: email, password, client_id: client.client_id, client_secret: client.client_secret! }),
+  });
+  assert.equal(after.status, 200, after.text);
+  assert.equal((await fetch(url, { headers: bearer(after.body.access_token) })).status, 200);
 });

@@ -20,6 +20,7 @@ export interface PatPrincipal {
   userId: string;
   workspaceId: string;
   scopes: string[];
+  createdAtMs: number;
 }
 
 export class PersonalAccessTokenService {
@@ -95,7 +96,9 @@ export class PersonalAccessTokenService {
       const user = await this.#store.users.findById(record.userId);
       if (!user || user.disabledAt !== null) return null;
       entry = {
-        principal: { tokenId: record.id, userId: record.userId, workspaceId: record.workspaceId, scopes: record.scopes },
+        principal: {
+          tokenId: record.id, userId: record.userId, workspaceId: record.workspaceId, scopes: record.scopes, createdAtMs: Date.parse(record.createdAt),
+        },
         expiresAt: record.expiresAt === null ? null : Date.parse(record.expiresAt),
         cachedAt: nowMs,
       };
@@ -104,7 +107,7 @@ export class PersonalAccessTokenService {
     }
     if (entry.expiresAt !== null && entry.expiresAt <= nowMs) return null;
     const { principal } = entry;
-    if (this.#revocations.isPatRevoked(principal.tokenId, principal.userId)) return null;
+    if (this.#revocations.isPatRevoked(principal.tokenId, principal.userId, principal.createdAtMs)) return null;
     this.#noteUse(principal.tokenId, nowMs);
     return principal;
   }

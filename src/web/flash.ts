@@ -21,6 +21,8 @@ export class OneTimeFlash<T> {
 
   constructor(ttlMs = TTL_MS) {
     this.#ttlMs = ttlMs;
+    // An unread secret must not outlive its ten minutes in memory just because nothing new arrives.
+    setInterval(() => this.#sweep(Date.now()), Math.min(ttlMs, 60_000)).unref();
   }
 
   /** Holds `value` for the session with this id hash, under `key`, replacing any earlier one. */

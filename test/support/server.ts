@@ -52,6 +52,8 @@ export function run(command: string, args: string[], options: { env?: Record<str
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('error', reject);
     child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+    // A program that exits before reading its input must not crash the test with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

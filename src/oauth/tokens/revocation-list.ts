@@ -78,9 +78,11 @@ export class RevocationList {
     return value === undefined ? undefined : this.#entries.get(kind)?.get(value);
   }
 
-  /** A PAT is refused once it, or its user, has been revoked. */
-  isPatRevoked(tokenId: string, userId: string): boolean {
-    return this.#revokedAt('pat', tokenId) !== undefined || this.#revokedAt('user', userId) !== undefined;
+  /** A PAT is refused once it is revoked, or its user was disabled after it was made. */
+  isPatRevoked(tokenId: string, userId: string, createdAtMs: number): boolean {
+    if (this.#revokedAt('pat', tokenId) !== undefined) return true;
+    const userRevokedAt = this.#revokedAt('user', userId);
+    return userRevokedAt !== undefined && createdAtMs <= userRevokedAt;
   }
 
   isRevoked(token: RevocableToken): boolean {
