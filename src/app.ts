@@ -29,7 +29,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerFormParser(app);
-  await registerWeb(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -40,9 +39,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(async (scope) => oauthPlugin(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services));
-  await app.register(async (scope) => devicePages(scope, services));
-  await app.register(async (scope) => authorizePlugin(scope, services));
-  await app.register(async (scope) => portalPlugin(scope, services));
-  await app.register(async (scope) => authorizedAppsPage(scope, services));
+  // Pages share cookies and assets; the token endpoint and the API (the hot
+  // paths) stay outside this scope, so they never parse a cookie.
+  await app.register(async (web) => {
+    await registerWeb(web);
+    await web.register(async (scope) => devicePages(scope, services));
+    await web.register(async (scope) => authorizePlugin(scope, services));
+    await web.register(async (scope) => portalPlugin(scope, services));
+    await web.register(async (scope) => authorizedAppsPage(scope, services));
+  });
   return app;
 }

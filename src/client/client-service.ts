@@ -92,14 +92,34 @@ export interface ClientServiceOptions {
   accessTokenTtl: number;
 }
 
+// Every token request looks its client up, so clients are cached. A change
+// made here drops the entry at once; one made on another node (or by the CLI)
+// reaches this one through the revocation list's feed within about a second;
+// and no entry lives longer than this in any case.
+const CACHE_TTL_MS = 30_000;
+const CACHE_SIZE = 10_000;
+// How long a change notice stays in the feed: longer than any node's poll overlap.
+const CHANGE_NOTICE_SECONDS = 60;
+
 export class ClientService {
   readonly #store: Store;
   readonly #revocations: RevocationList;
   readonly #accessTokenTtl: number;
+  readonly #cache = new Map<string, { client: Client; cachedAt: number }>();
+
   constructor(store: Store, options: ClientServiceOptions) {
     this.#store = store;
     this.#revocations = options.revocations;
     this.#accessTokenTtl = options.accessTokenTtl;
+    const forget = (clientId: string) => this.#cache.delete(clientId);
+    this.#revocations.onEntry('client_changed', forget);
+    this.#revocations.onEntry('client', forget);
+  }
+
+  /** Drops cached copies here and, through the feed, on every other node. */
+  async #changed(clientId: string, store: Store = this.#store): Promise<void> {
+    this.#cache.delete(clientId);
+    await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, store);
   }
 
   /** Registers a client. Grants and scopes left out (undefined) get defaults; given but empty is an error. */
@@ -136,8 +156,18 @@ export class ClientService {
     return { client, clientSecret };
   }
 
-  find(clientId: string): Promise<Client | undefined> {
-    return this.#store.clients.findById(clientId);
+  /** The client, from the cache when it is fresh (the token endpoint's hot path) unless `fresh` asks for the store. */
+  async find(clientId: string, options: { fresh?: boolean } = {}): Promise<Client | undefined> {
+    const cached = options.fresh ? undefined : this.#cache.get(clientId);
+    if (cached && Date.now() - cached.cachedAt < CACHE_TTL_MS) return cached.client;
+    const client = await this.#store.clients.findById(clientId);
+    if (client) {
+      if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(clientId, { client, cachedAt: Date.now() });
+    } else {
+      this.#cache.delete(clientId);
+    }
+    return client;
   }
 
   /** The client whose current or previous secret this is; the caller still checks it (grace period). */
@@ -171,6 +201,7 @@ export class ClientService {
     validate({ name: fields.name, isPublic: client.isPublic }, redirectUris, grantTypes, scopes);
     const change = { name: fields.name.trim(), redirectUris, grantTypes, scopes, defaultScopes: scopes, at: now() };
     if (!(await this.#store.clients.update(clientId, change))) throw new NotFoundError(`no client with id ${clientId}`);
+    await this.#changed(clientId);
     const { at, ...settings } = change;
     return { ...client, ...settings, updatedAt: at };
   }
@@ -191,6 +222,7 @@ export class ClientService {
       at: at.toISOString(),
     };
     await this.#store.clients.updateSecret(clientId, change);
+    await this.#changed(clientId);
     return { client: { ...client, ...change, updatedAt: change.at }, clientSecret };
   }
 

@@ -83,6 +83,10 @@ export async function authenticateClient(
     if (!client.isPublic) throw failed();
     return client;
   }
-  if (client.isPublic || !secretAccepted(client, credentials.clientSecret ?? '')) throw failed();
-  return client;
+  if (client.isPublic) throw failed();
+  if (secretAccepted(client, credentials.clientSecret ?? '')) return client;
+  // The cached copy may predate a rotation made elsewhere: a new secret must work at once.
+  const fresh = credentials.clientId !== undefined ? await clients.find(credentials.clientId, { fresh: true }) : undefined;
+  if (fresh && !fresh.isPublic && secretAccepted(fresh, credentials.clientSecret ?? '')) return fresh;
+  throw failed();
 }

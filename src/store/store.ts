@@ -105,7 +105,11 @@ export interface RefreshToken {
   createdAt: string;
 }
 
-export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat';
+/**
+ * `client_changed` revokes nothing: it tells every node that a client's
+ * settings or secret changed, so cached copies are dropped.
+ */
+export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat' | 'client_changed';
 
 export interface Revocation {
   id: string;

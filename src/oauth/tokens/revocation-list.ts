@@ -23,6 +23,7 @@ export class RevocationList {
   /** kind → value → when it was revoked (ms); a token issued before then is refused. */
   readonly #entries = new Map<RevocationKind, Map<string, number>>();
   readonly #seen = new Set<string>();
+  readonly #listeners = new Map<RevocationKind, Array<(value: string) => void>>();
   #lastPoll = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -49,9 +50,15 @@ export class RevocationList {
     if (this.#seen.size > 100_000) this.#seen.clear();
   }
 
+  /** Calls `listener` for every entry of `kind`, written here or polled from the store. */
+  onEntry(kind: RevocationKind, listener: (value: string) => void): void {
+    this.#listeners.set(kind, [...(this.#listeners.get(kind) ?? []), listener]);
+  }
+
   #apply(entry: Revocation): void {
     if (this.#seen.has(entry.id)) return;
     this.#seen.add(entry.id);
+    for (const listener of this.#listeners.get(entry.kind) ?? []) listener(entry.value);
     let byValue = this.#entries.get(entry.kind);
     if (!byValue) this.#entries.set(entry.kind, (byValue = new Map()));
     byValue.set(entry.value, Math.max(byValue.get(entry.value) ?? 0, Date.parse(entry.createdAt)));
