@@ -258,6 +258,17 @@ interface Rotated {
   previous_secret_expires_at: string | null;
 }
 
+/**
+ * The server caches clients; a change made by the CLI (another process)
+ * reaches it through the revocation feed, polled each second. Waits, bounded.
+ */
+async function untilRefused(params: Record<string, string>): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    if ((await tokenRequest(server, params)).status === 401) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('rotate-secret --grace 0 (by the CLI, another process): the new secret works at once, the old one is refused within a second', async () => {
   const app = await createClient(server, owner);
   assert.equal((await tokenRequest(server, grant(app))).status, 200);
@@ -271,12 +282,7 @@ test('rotate-secret --grace 0 (by the CLI, another process): the new secret work
   await assertTokenResponse(await tokenRequest(server, grant(renewed)), { clientId: app.client_id, scope: 'process_read process' });
   await assertTokenResponse(await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(renewed) }),
     { clientId: app.client_id, scope: 'process_read process' });
-  // The server caches clients; the CLI's change reaches it through the revocation feed (polled each second).
-  let status = 0;
-  for (let i = 0; i < 30 && status !== 401; i++) {
-    status = (await tokenRequest(server, grant(app))).status;
-    if (status !== 401) await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilRefused(grant(app));
   assertOAuthError(await tokenRequest(server, grant(app)), 401, 'invalid_client');
   assertOAuthError(await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(app) }), 401, 'invalid_client');
 });
@@ -295,6 +301,7 @@ test('rotate-secret --grace 3600: the old secret keeps working during the grace 
 
   // A second rotation without grace ends the first one's grace too.
   const again = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '0');
+  await untilRefused(grant(app));
   assertOAuthError(await tokenRequest(server, grant(app)), 401, 'invalid_client');
   assertOAuthError(await tokenRequest(server, grant(renewed)), 401, 'invalid_client');
   assert.equal((await tokenRequest(server, grant({ client_id: app.client_id, client_secret: again.client_secret }))).status, 200);

@@ -63,7 +63,7 @@ ${fieldError('user-email-error', errors.email)}
 ${fieldError('user-password-error', errors.password)}
 <div class="check">
 <input type="checkbox" id="user-admin" name="admin" value="on"${form.admin ? html` checked` : ''}>
-<label for="user-admin">Administrator <span class="muted">can manage users</span></label>
+<label for="user-admin">Administrator <span class="muted">— can manage users</span></label>
 </div>
 <div class="actions"><button type="submit">Create user</button></div>
 </form>
@@ -87,7 +87,7 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 </div>
 </section>
 ${createForm(me.session.csrfToken, options.form ?? emptyForm())}`;
-  return page({ title: 'Users', body, user: me.user, csrfToken: me.session.csrfToken });
+  return page({ title: 'Users', body, user: me.user, csrfToken: me.session.csrfToken, section: PATH });
 }
 
 export function adminUserPages(app: FastifyInstance, services: Services): void {

@@ -162,6 +162,6 @@ ${snippet('example-curl', 'curl', 'shell', curlExample(urls),
     html`<p class="muted">The first command prints JSON with an <code>access_token</code>; put it in place of <code>your_access_token</code>.</p>`)}
 </section>
 ${COPY_SCRIPT_TAG}`;
-    return sendPage(reply, page({ title: 'API', body, user, csrfToken: session.csrfToken }));
+    return sendPage(reply, page({ title: 'API', body, user, csrfToken: session.csrfToken, section: '/docs' }));
   });
 }

@@ -28,6 +28,7 @@ function shell(signedIn: SignedIn, title: string, body: Html, options: { copyScr
     title,
     user: signedIn.user,
     csrfToken: signedIn.session.csrfToken,
+    section: '/apps',
     // The copy buttons are an enhancement: the page is complete without the script.
     body: options.copyScript ? html`${body}${COPY_SCRIPT_TAG}` : body,
   });

@@ -14,12 +14,12 @@ const clientIdParams = { type: 'object', properties: { client_id: { type: 'strin
 
 function appRow(app: AuthorizedAppSummary, csrfToken: string): Html {
   return html`<tr>
-<td><strong>${app.name}</strong></td>
+<th scope="row">${app.name}</th>
 <td><ul class="scopes">${app.scopes.map((s) => html`<li>${SCOPES[s] ?? s}</li>`)}</ul></td>
 <td><time datetime="${app.authorizedAt}">${app.authorizedAt.slice(0, 10)}</time></td>
 <td><form method="post" action="${PATH}/${encodeURIComponent(app.clientId)}/revoke">
 <input type="hidden" name="csrf_token" value="${csrfToken}">
-<button class="danger" type="submit" aria-label="Revoke access for ${app.name}">Revoke</button>
+<button class="danger small" type="submit" aria-label="Revoke access for ${app.name}">Revoke</button>
 </form></td>
 </tr>`;
 }
@@ -35,16 +35,25 @@ export async function authorizedAppsPage(app: FastifyInstance, services: Service
     // The notice names the app by its registered name, never by text from the URL.
     const revokedId = typeof request.query.revoked === 'string' ? request.query.revoked : undefined;
     const revoked = revokedId ? await services.clients.find(revokedId) : undefined;
-    const body = html`<div class="card">
+    const body = html`<div class="page-head">
 <h1>Authorized applications</h1>
-${revoked ? html`<p class="notice" role="status">${revoked.name} no longer has access to your account.</p>` : ''}
 <p class="muted">These applications can act for you. Revoking one signs it out at once: its tokens stop working, and it must ask you again.</p>
-${apps.length === 0 ? html`<p>No application has access to your account.</p>` : html`<table>
-<thead><tr><th scope="col">Application</th><th scope="col">Access</th><th scope="col">Authorized</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+</div>
+${revoked ? html`<p class="notice" role="status">${revoked.name} no longer has access to your account.</p>` : ''}
+${apps.length === 0 ? html`<div class="card empty-state">
+<h2>No authorized applications</h2>
+<p>No application has access to your account.</p>
+<p>When you approve an application that asks to use your account, it appears here, and you can revoke its access at any time.</p>
+</div>` : html`<section class="card" aria-labelledby="list-heading">
+<h2 id="list-heading" class="visually-hidden">Applications with access</h2>
+<div class="table-wrap" tabindex="0" role="region" aria-labelledby="list-heading">
+<table>
+<thead><tr><th scope="col">Application</th><th scope="col">Access</th><th scope="col">Authorized</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${apps.map((a) => appRow(a, session.csrfToken))}</tbody>
-</table>`}
-</div>`;
-    return sendPage(reply, page({ title: 'Authorized applications', body, user, csrfToken: session.csrfToken }));
+</table>
+</div>
+</section>`}`;
+    return sendPage(reply, page({ title: 'Authorized applications', body, user, csrfToken: session.csrfToken, section: PATH }));
   });
 
   app.post<{ Params: { client_id: string } }>(`${PATH}/:client_id/revoke`, { schema: { params: clientIdParams } }, async (request, reply) => {

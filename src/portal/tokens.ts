@@ -92,7 +92,7 @@ ${fieldError('token-name-error', errors.name)}
 ${fieldError('token-scopes-error', errors.scopes)}
 ${Object.entries(SCOPES).map(([scope, description]) => html`<div class="check">
 <input type="checkbox" id="${scopeField(scope)}" name="${scopeField(scope)}" value="on"${form.scopes.includes(scope) ? html` checked` : ''}>
-<label for="${scopeField(scope)}"><code>${scope}</code> <span class="muted">${description}</span></label>
+<label for="${scopeField(scope)}"><code>${scope}</code> <span class="muted">— ${description}</span></label>
 </div>`)}
 </fieldset>
 <label for="token-expiry">Expiration</label>
@@ -125,7 +125,7 @@ ${tokens.length === 0 ? html`<p class="muted">You have no personal access tokens
 </section>
 ${createForm(session.csrfToken, options.form ?? emptyForm())}
 ${options.created ? COPY_SCRIPT_TAG : ''}`;
-  return page({ title: 'Personal access tokens', body, user, csrfToken: session.csrfToken });
+  return page({ title: 'Personal access tokens', body, user, csrfToken: session.csrfToken, section: PATH });
 }
 
 /** The form's fields, checked; `errors` is empty when the service may be asked. */

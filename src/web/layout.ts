@@ -9,7 +9,17 @@ export interface PageOptions {
   csrfToken?: string;
   /** Narrow, centred card layout (sign-in, consent). */
   narrow?: boolean;
+  /** The portal section the page belongs to (a nav link's href), marked as current in the header. */
+  section?: string;
 }
+
+const PORTAL_LINKS: Array<{ href: string; label: string; adminOnly?: boolean }> = [
+  { href: '/apps', label: 'Applications' },
+  { href: '/tokens', label: 'Tokens' },
+  { href: '/account/authorized-apps', label: 'Authorized apps' },
+  { href: '/docs', label: 'API' },
+  { href: '/admin/users', label: 'Users', adminOnly: true },
+];
 
 export function page(options: PageOptions): string {
   const { title, body, user, csrfToken } = options;
@@ -26,11 +36,8 @@ export function page(options: PageOptions): string {
 <header class="top">
   <a class="brand" href="/">Gatehouse</a>
   ${user ? html`<nav aria-label="Portal">
-    <a href="/apps">Applications</a>
-    <a href="/tokens">Tokens</a>
-    <a href="/account/authorized-apps">Authorized apps</a>
-    <a href="/docs">API</a>
-    ${user.isAdmin ? html`<a href="/admin/users">Users</a>` : ''}
+    ${PORTAL_LINKS.filter((l) => !l.adminOnly || user.isAdmin).map((l) =>
+      html`<a href="${l.href}"${l.href === options.section ? html` aria-current="page"` : ''}>${l.label}</a>`)}
   </nav>
   <nav aria-label="Account">
     <span class="who">${user.email}</span>
