@@ -29,8 +29,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerFormParser(app);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

@@ -8,10 +8,20 @@ interface LoggedRequest {
   id: string;
 }
 
+const INFO_OR_LOWER = new Set(['info', 'debug', 'trace']);
+
 class OneLinePerRequest extends LogController {
+  readonly #logSuccess: boolean;
+  constructor(level: string) {
+    super();
+    // Decided once: at warn and above, a successful request costs no log object at all.
+    this.#logSuccess = INFO_OR_LOWER.has(level);
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && !this.#logSuccess) return;
     const ms = Math.round(reply.elapsedTime * 10) / 10;
     if (error) reply.log.error({ req: request, res: reply, ms, err: error }, 'request failed');
     else reply.log.info({ req: request, res: reply, ms }, 'request');
@@ -20,7 +30,7 @@ class OneLinePerRequest extends LogController {
 
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Pick<FastifyServerOptions, 'logger' | 'logController'> {
   return {
-    logController: new OneLinePerRequest(),
+    logController: new OneLinePerRequest(level),
     logger: {
       level,
       ...(stream ? { stream } : {}),

@@ -2,7 +2,7 @@
 // ES256 (measured several times faster than jose's async path, see
 // bench/jwt.ts), verified with jose, and verified only once per token thanks
 // to a cache.
-import { randomBytes } from 'node:crypto';
+import { randomId128 } from '../../security/secrets.ts';
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { SIGNING_ALG } from '../keys/key-ring.ts';
@@ -48,6 +48,8 @@ export class AccessTokens {
   readonly #ttl: number;
   readonly #verified = new Map<string, AccessTokenClaims>();
   readonly #cacheSize: number;
+  /** The encoded JOSE header for the current key; the same for every token. */
+  #header = { kid: '', segment: '' };
 
   constructor(options: { keys: KeyRing; issuer: string; audience: string; ttlSeconds: number; cacheSize?: number }) {
     this.#keys = options.keys;
@@ -66,13 +68,14 @@ export class AccessTokens {
       aud: this.#audience,
       exp: iat + this.#ttl,
       iat,
-      jti: randomBytes(16).toString('base64url'),
+      jti: randomId128(),
       client_id: grant.clientId,
       scope: grant.scopes.join(' '),
       ws: grant.workspaceId,
       ...(grant.authorizationId ? { gid: grant.authorizationId } : {}),
     };
-    const input = `${base64url({ alg: SIGNING_ALG, typ: 'at+jwt', kid })}.${base64url(claims)}`;
+    if (this.#header.kid !== kid) this.#header = { kid, segment: base64url({ alg: SIGNING_ALG, typ: 'at+jwt', kid }) };
+    const input = `${this.#header.segment}.${base64url(claims)}`;
     return { accessToken: `${input}.${signEs256(input, privateKey)}`, expiresIn: this.#ttl, claims };
   }
 
