@@ -9,33 +9,21 @@
 // test also checks that every control it uses is labelled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run, startServer } from './support/server.ts';
+import { run, startServer } from './support/server.ts';
 import { launchChromium, startCallbackServer } from './support/chromium.ts';
 import { fetchJson, tokenRequest, type JsonResponse } from './support/http.ts';
 import { within } from './support/user-tokens.ts';
+import { fillPlaceholders, PROCESSMAKER_GUIDE, PYTHON, pythonBlocks, readGuide } from './support/seeds.ts';
 
-const SEED = join(ROOT, '../shared/seeds/001_e8f9f45f85e33b96.txt');
-const PYTHON = '/usr/bin/python3';
 const INSTANCE = 'https://<your-instance>.processmaker.net';
 const EMAIL = 'admin@example.test';
 const PASSWORD = 'a long admin password';
 const APP_NAME = 'Month-end reporter';
 const TOKEN_NAME = 'Nightly export';
 
-/** The guide's Python blocks, in order. */
-const pythonBlocks = (markdown: string): string[] => [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 
-function fill(script: string, values: Record<string, string>): string {
-  let filled = script;
-  for (const [placeholder, value] of Object.entries(values)) {
-    assert.ok(filled.includes(placeholder), `the script has ${placeholder}`);
-    filled = filled.replaceAll(placeholder, value);
-  }
-  assert.doesNotMatch(filled, /<your-[a-z-]+>/, 'every placeholder is filled');
-  return filled;
-}
 
 test('a new user sets up Gatehouse, registers an app, rotates its secret, uses and revokes a PAT, authorizes and revokes the app', async (t) => {
   const server = await startServer({ viaNpm: true });
@@ -130,10 +118,10 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   const created = await server.cli('processes', 'create', '--owner', EMAIL, '--name', 'X', '--json');
   assert.equal(created.code, 0, created.stderr);
   const processId = (JSON.parse(created.stdout) as { id: string }).id;
-  const script = pythonBlocks(readFileSync(SEED, 'utf8'))[2] ?? '';
+  const script = pythonBlocks(readGuide(PROCESSMAKER_GUIDE))[2] ?? '';
   assert.ok(script.includes('<your-personal-access-token>'), 'the third Python block is the PAT script');
   const scriptPath = join(server.dataDir, 'pat.py');
-  writeFileSync(scriptPath, fill(script, {
+  writeFileSync(scriptPath, fillPlaceholders(script, {
     '<your-personal-access-token>': pat,
     [INSTANCE]: server.url,
     '<your-endpoint>': `v1/processes/${processId}`,

@@ -9,21 +9,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run, startServer } from './support/server.ts';
+import { run, startServer } from './support/server.ts';
 import { createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest } from './support/http.ts';
 import { launchChromium, startCallbackServer } from './support/chromium.ts';
+import { PROCESSMAKER_GUIDE, PYTHON, pythonBlocks, readGuide } from './support/seeds.ts';
 
-const SEED = join(ROOT, '../shared/seeds/001_e8f9f45f85e33b96.txt');
-const PYTHON = '/usr/bin/python3';
 const PYTHON_ENV = { OAUTHLIB_INSECURE_TRANSPORT: '1' };
 const GUIDE_BUG = 'auth_url, _ = client.prepare_request_uri(';
 const CORRECTED = 'auth_url = client.prepare_request_uri(';
 
-/** The guide's Python blocks, in order. */
-const pythonBlocks = (markdown: string): string[] => [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 
 /** Resolves with the first match of `pattern` in what `read()` returns, polling as output arrives. */
 function waitFor(read: () => string, pattern: RegExp, timeoutMs: number, onData: (listener: () => void) => void): Promise<RegExpExecArray> {
@@ -51,7 +48,7 @@ test('the ProcessMaker authorization-code script gets a token that reads a proce
   const client = await createClient(server, developer.email, '--name', 'Reporting script', '--redirect-uri', callback.url);
   const process = await createProcess(server, user.email, 'Purchase requests');
 
-  const script = pythonBlocks(readFileSync(SEED, 'utf8'))[0] ?? '';
+  const script = pythonBlocks(readGuide(PROCESSMAKER_GUIDE))[0] ?? '';
   assert.ok(script.includes('WebApplicationClient'), 'the first Python block is the Authorization Code script');
   const filled = script
     .replaceAll('https://<your-instance>.processmaker.net', server.url)

@@ -2,18 +2,13 @@
 // four placeholders, by Debian's python3 with requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run, startServer } from './support/server.ts';
+import { run, startServer } from './support/server.ts';
 import { createClient, createProcess, createUser } from './support/fixtures.ts';
+import { PYTHON, pythonBlocks, readGuide, SOLVEXIA_GUIDE } from './support/seeds.ts';
 
-const SEED = join(ROOT, '../shared/seeds/000_23407e49195202dd.txt');
-const PYTHON = '/usr/bin/python3';
 
-/** The guide's Python blocks, in order. */
-export function pythonBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-}
 
 test('the SolveXia client-credentials script prints the process', async (t) => {
   const server = await startServer({ viaNpm: true });
@@ -22,7 +17,7 @@ test('the SolveXia client-credentials script prints the process', async (t) => {
   const client = await createClient(server, email, '--redirect-uri', 'https://app.example.com/callback');
   const process = await createProcess(server, email, 'Quarterly close');
 
-  const script = pythonBlocks(readFileSync(SEED, 'utf8'))[1];
+  const script = pythonBlocks(readGuide(SOLVEXIA_GUIDE))[1];
   assert.ok(script, 'the guide has a second Python block');
   const filled = script
     .replace('"your_client_id"', JSON.stringify(client.client_id))

@@ -3,18 +3,16 @@
 // oauthlib and requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, run, startServer } from './support/server.ts';
+import { run, startServer } from './support/server.ts';
+import { fillPlaceholders, PROCESSMAKER_GUIDE, readGuide, PROCESSMAKER_INSTANCE, PYTHON, pythonBlocks } from './support/seeds.ts';
 import { createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest } from './support/http.ts';
 import { passwordClient } from './support/user-tokens.ts';
 
-const SEED = join(ROOT, '../shared/seeds/001_e8f9f45f85e33b96.txt');
-const PYTHON = '/usr/bin/python3';
-const INSTANCE = 'https://<your-instance>.processmaker.net';
+const INSTANCE = PROCESSMAKER_INSTANCE;
 
-const pythonBlocks = (markdown: string): string[] => [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 
 /** The first Python block after the heading that starts with `heading`. */
 function blockAfter(markdown: string, heading: string): string {
@@ -25,16 +23,6 @@ function blockAfter(markdown: string, heading: string): string {
   return block;
 }
 
-function fill(script: string, values: Record<string, string>): string {
-  let filled = script;
-  for (const [placeholder, value] of Object.entries(values)) {
-    assert.ok(filled.includes(placeholder), `the script has ${placeholder}`);
-    filled = filled.replaceAll(placeholder, value);
-  }
-  assert.doesNotMatch(filled, /<your-[a-z-]+>/, 'every placeholder is filled');
-  assert.equal(filled.split('\n').length, script.split('\n').length, 'only placeholders change');
-  return filled;
-}
 
 test('the ProcessMaker Password script gets a token that works on the API, and Step 4 prints the process', async (t) => {
   const server = await startServer();
@@ -42,14 +30,14 @@ test('the ProcessMaker Password script gets a token that works on the API, and S
   const user = await createUser(server);
   const client = await passwordClient(server, user.email);
   const process = await createProcess(server, user.email, 'Vendor onboarding');
-  const guide = readFileSync(SEED, 'utf8');
+  const guide = readGuide(PROCESSMAKER_GUIDE);
   const env = { OAUTHLIB_INSECURE_TRANSPORT: '1' };
 
   const script = pythonBlocks(guide)[1];
   assert.ok(script, 'the guide has a second Python block');
   assert.ok(script.includes('LegacyApplicationClient'), 'the second Python block is the Password script');
   const passwordPath = join(server.dataDir, 'password.py');
-  writeFileSync(passwordPath, fill(script, {
+  writeFileSync(passwordPath, fillPlaceholders(script, {
     [INSTANCE]: server.url,
     '<your-client-id>': client.client_id,
     '<your-client-secret>': client.client_secret!,
@@ -65,7 +53,7 @@ test('the ProcessMaker Password script gets a token that works on the API, and S
   assert.equal(read.body.name, 'Vendor onboarding');
 
   const step4Path = join(server.dataDir, 'step4.py');
-  writeFileSync(step4Path, fill(blockAfter(guide, '## **Step 4'), {
+  writeFileSync(step4Path, fillPlaceholders(blockAfter(guide, '## **Step 4'), {
     [INSTANCE]: server.url,
     '<your-access-token>': token,
     '<your-endpoint>': `v1/processes/${process.id}`,
