@@ -25,6 +25,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     genReqId: () => randomUUID(),
     // Never trust a client-chosen request id.
     requestIdHeader: false,
+    // Forwarded headers count only from configured proxies (RFC 9700 §4.13).
+    trustProxy: services.config.trustProxy.length > 0 ? services.config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
 

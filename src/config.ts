@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 // Configuration comes from the environment only. Each variable is declared
 // once below; `npm run docs:config` renders the same list as
 // docs/configuration.md. A bad value stops start-up with one line naming it.
@@ -16,6 +18,8 @@ export interface Config {
   refreshGraceSeconds: number;
   deviceCodeTtl: number;
   devicePollInterval: number;
+  /** Addresses of proxies whose X-Forwarded-* headers are believed; empty: none. */
+  trustProxy: string[];
   logLevel: string;
 }
 
@@ -71,6 +75,16 @@ function baseUrl(name: string, raw: string): string {
   return url.href.replace(/\/$/, '');
 }
 
+function proxies(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address = '', bits] = entry.split('/');
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 6 ? 128 : 32));
+    if (!isIP(address) || !validBits) throw new ConfigError('GATEHOUSE_TRUST_PROXY', `"${entry}" is not an IP address or CIDR range`);
+  }
+  return list;
+}
+
 export const VARIABLES: Variable[] = [
   { name: 'PORT', default: '3000', description: 'TCP port the server listens on.' },
   { name: 'HOST', default: '127.0.0.1', description: 'Address the server binds to; `0.0.0.0` for all interfaces.' },
@@ -83,6 +97,7 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60). Reuse after that revokes the whole token family.' },
   { name: 'GATEHOUSE_DEVICE_CODE_TTL', default: '600', description: 'Lifetime of a device authorization (RFC 8628) in seconds (5 to 3600).' },
   { name: 'GATEHOUSE_DEVICE_POLL_INTERVAL', default: '5', description: 'Seconds a device must wait between token polls (1 to 60); each `slow_down` adds 5.' },
+  { name: 'GATEHOUSE_TRUST_PROXY', default: '(none)', description: 'Comma-separated addresses or CIDR ranges of the reverse proxies in front of Gatehouse. Only their `X-Forwarded-For`/`-Proto` headers are believed (RFC 9700 §4.13); from anyone else they are ignored, so a client cannot pick the address that sign-in throttling counts.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -102,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     authCodeTtl: integer('GATEHOUSE_AUTH_CODE_TTL', env.GATEHOUSE_AUTH_CODE_TTL, 60, 10, 600),
     deviceCodeTtl: integer('GATEHOUSE_DEVICE_CODE_TTL', env.GATEHOUSE_DEVICE_CODE_TTL, 600, 5, 3600),
     devicePollInterval: integer('GATEHOUSE_DEVICE_POLL_INTERVAL', env.GATEHOUSE_DEVICE_POLL_INTERVAL, 5, 1, 60),
+    trustProxy: proxies(env.GATEHOUSE_TRUST_PROXY),
     refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 0, 0, 60),
     logLevel,
   };

@@ -101,10 +101,10 @@ test('a full flow leaves no secret or token in the log', async () => {
   // Not vacuous: one line per request, by method and path.
   const lines = log.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { reqId?: string; req?: { method: string; path: string }; res?: { status: number } });
   const tokenLine = lines.find((l) => l.reqId === issued.headers.get('x-request-id'));
-  assert.deepEqual(tokenLine?.req, { method: 'POST', path: '/oauth/token' });
+  assert.deepEqual(tokenLine?.req, { method: 'POST', path: '/oauth/token', ip: '127.0.0.1' });
   assert.deepEqual(tokenLine?.res, { status: 200 });
   const queryLine = lines.find((l) => l.reqId === queryToken.headers.get('x-request-id'));
-  assert.deepEqual(queryLine?.req, { method: 'GET', path: `/api/v1/processes/${processId}` });
+  assert.deepEqual(queryLine?.req, { method: 'GET', path: `/api/v1/processes/${processId}`, ip: '127.0.0.1' });
   assert.deepEqual(queryLine?.res, { status: 401 });
 
   const forbidden: Record<string, string> = {

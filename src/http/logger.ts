@@ -6,6 +6,7 @@ interface LoggedRequest {
   method: string;
   url: string;
   id: string;
+  ip: string;
 }
 
 const INFO_OR_LOWER = new Set(['info', 'debug', 'trace']);
@@ -35,7 +36,7 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Pi
       level,
       ...(stream ? { stream } : {}),
       serializers: {
-        req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?', 1)[0] }),
+        req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?', 1)[0], ip: req.ip }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
     },
