@@ -287,6 +287,17 @@ test('rotate-secret --grace 0 (by the CLI, another process): the new secret work
   assertOAuthError(await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(app) }), 401, 'invalid_client');
 });
 
+test('rotate-secret --grace 1: the old secret works during the grace period and fails after it', async () => {
+  const app = await createClient(server, owner);
+  const rotated = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '1');
+  const renewed = { client_id: app.client_id, client_secret: rotated.client_secret };
+  assert.equal((await tokenRequest(server, grant(renewed))).status, 200, 'new secret');
+  assert.equal((await tokenRequest(server, grant(app))).status, 200, 'old secret, within the grace period');
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(rotated.previous_secret_expires_at!) - Date.now()) + 100));
+  assertOAuthError(await tokenRequest(server, grant(app)), 401, 'invalid_client');
+  assert.equal((await tokenRequest(server, grant(renewed))).status, 200, 'new secret, after');
+});
+
 test('rotate-secret --grace 3600: the old secret keeps working during the grace period', async () => {
   const app = await createClient(server, owner);
   const rotated = await server.cliJson<Rotated>('clients', 'rotate-secret', app.client_id, '--grace', '3600');
