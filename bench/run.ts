@@ -1,7 +1,10 @@
 // `npm run bench`: HTTP throughput of Gatehouse against a bare Fastify route
-// (the ceiling) and against oidc-provider's client credentials grant, then
-// the ES256 JWT micro-benchmark (bench/jwt.ts). Every server runs alone in its
-// own process pinned to CPU 0; autocannon runs in another, pinned to CPU 1.
+// (the ceiling) and against oidc-provider's client credentials grant,
+// refresh-token grant (rotating) and token introspection, then the ES256 JWT
+// micro-benchmark (bench/jwt.ts). Every server runs alone in its own process
+// pinned to CPU 0; the load generator (autocannon, or bench/refresh-load.ts
+// for the refresh-token grant, whose every request needs the refresh token the
+// previous one returned) runs in another, pinned to CPU 1.
 // Prints a table and writes bench/results/latest.json.
 //
 // The machine may be shared: for every measurement the bench also reports how
@@ -14,6 +17,7 @@ import {
   waitUntilUp, type Child, type JwtResults,
 } from './lib.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
+import type { RefreshLoadResult, RefreshLoadSpec } from './refresh-load.ts';
 
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 1;
@@ -29,14 +33,18 @@ const OTHER_CPU_LIMIT = 0.03;
 /** Before each measurement, wait up to this long for the CPUs to be idle. */
 const QUIET_WAIT_MS = 8_000;
 /** A measurement disturbed by other processes is retried once, while the bench is younger than this. */
-const RETRY_BEFORE_MS = 60_000;
-/** After this, no more waiting or retrying: the whole bench stays under ~2 minutes. */
-const PATIENCE_MS = 85_000;
+const RETRY_BEFORE_MS = 100_000;
+/** After this, no more waiting or retrying: the whole bench stays under ~3 minutes. */
+const PATIENCE_MS = 130_000;
 const STARTED = Date.now();
 
 const TARGETS = {
   /** Gatehouse token issuance / oidc-provider token issuance. */
   tokenVsOidcProvider: 3,
+  /** Gatehouse refresh-token grant / oidc-provider refresh-token grant. */
+  refreshVsOidcProvider: 3,
+  /** Gatehouse introspection / oidc-provider introspection. */
+  introspectVsOidcProvider: 3,
   /** Gatehouse authenticated GET / bare Fastify route. */
   authenticatedGetVsBare: 0.5,
 };
@@ -45,7 +53,14 @@ const TARGETS = {
 const CLI = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { gatehouse: string } }).bin.gatehouse);
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken';
+type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken'
+  | 'gatehouseRefresh' | 'oidcProviderRefresh' | 'gatehouseIntrospect' | 'oidcProviderIntrospect';
+
+/** The order of the table's rows: the original four, then the new pairs side by side. */
+const ROW_ORDER: ScenarioKey[] = [
+  'bare', 'gatehouseToken', 'gatehouseGet', 'oidcProviderToken',
+  'gatehouseRefresh', 'oidcProviderRefresh', 'gatehouseIntrospect', 'oidcProviderIntrospect',
+];
 
 interface Scenario {
   key: ScenarioKey;
@@ -100,26 +115,70 @@ async function waitForQuiet(watched: Child[] = []): Promise<void> {
   }
 }
 
+/** What runs one measurement: a load generator script and its spec (made afresh for every attempt). */
+interface Generator {
+  /** For messages: "autocannon" or "refresh chains". */
+  name: string;
+  script: string;
+  spec: () => Promise<object>;
+  /** How the clients are described in the log line. */
+  clients: string;
+  /** Warn when the generator's own CPU was nearly saturated (a closed loop in Node, unlike autocannon, is not known to keep up). */
+  watchOwnCpu: boolean;
+}
+
 /**
  * Runs autocannon against `spec` in its own pinned process; fails on any
  * non-2xx or error. Retried once if other processes disturbed it.
  */
-async function load(key: ScenarioKey, label: string, server: Child, spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Promise<Scenario> {
-  const name = label.replace(/\s+/g, ' ');
+function load(key: ScenarioKey, label: string, server: Child, spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Promise<Scenario> {
   const full: LoadSpec = { ...spec, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
+  return measure(key, label, server, { name: 'autocannon', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections`, watchOwnCpu: false });
+}
+
+/**
+ * Runs bench/refresh-load.ts (CONNECTIONS workers, each chaining refreshes
+ * from one of the refresh tokens `seed` returns) in its own pinned process,
+ * with the same checks and retry as `load`. Every attempt gets new tokens.
+ */
+function loadRefresh(key: ScenarioKey, label: string, server: Child, target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>, seed: (n: number) => Promise<string[]>): Promise<Scenario> {
+  return measure(key, label, server, {
+    name: 'refresh chains',
+    script: 'bench/refresh-load.ts',
+    spec: async (): Promise<RefreshLoadSpec> => {
+      const refreshTokens = await seed(CONNECTIONS);
+      if (refreshTokens.length !== CONNECTIONS || new Set(refreshTokens).size !== CONNECTIONS) {
+        throw new BenchError(`${label.replace(/\s+/g, ' ')}: expected ${CONNECTIONS} distinct refresh tokens, got ${JSON.stringify(refreshTokens)}`);
+      }
+      return { ...target, refreshTokens, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
+    },
+    clients: `${CONNECTIONS} workers each chaining refreshes on its own keep-alive connection`,
+    watchOwnCpu: true,
+  });
+}
+
+async function measure(key: ScenarioKey, label: string, server: Child, generator: Generator): Promise<Scenario> {
+  const name = label.replace(/\s+/g, ' ');
   let best: Scenario | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
+    const spec = await generator.spec();
     await waitForQuiet([server]);
-    log(`  measuring ${name}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${CONNECTIONS} connections…`);
+    log(`  measuring ${name}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${generator.clients}…`);
     const { value: result, otherCpu } = await withOtherCpu(async () => {
-      const child = spawnPinned(`autocannon (${name})`, LOAD_CPU, NODE, [join(ROOT, 'bench/load.ts'), JSON.stringify(full)]);
+      const child = spawnPinned(`${generator.name} (${name})`, LOAD_CPU, NODE, [join(ROOT, generator.script), JSON.stringify(spec)]);
       const { code, signal } = await child.closed;
       if (code !== 0) throw new BenchError(`the load generator for ${name} failed (${code ?? signal}):\n${child.output()}`);
-      const parsed = JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult;
+      const parsed = JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<Pick<RefreshLoadResult, 'failures'>>;
       return { value: parsed, childCpuMs: parsed.cpuMs };
     }, [server]);
     if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok2xx === 0) {
-      throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: result.ok2xx, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statusCodes: result.statusCodes })}`);
+      const { failures, ...rest } = result;
+      throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
+    }
+    // A closed loop such as bench/refresh-load.ts must not be what limits the rate.
+    const busy = result.cpuMs / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
+    if (generator.watchOwnCpu && busy > 0.9) {
+      log(`  WARNING: the load generator kept its CPU ${fmt.pct(busy)} busy; the figure may be its limit rather than the server's.`);
     }
     if (!best || otherCpu < best.otherCpu) best = { key, label, result, otherCpu, attempts: attempt };
     best.attempts = attempt;
@@ -158,6 +217,37 @@ function expectEs256Jwt(token: unknown, who: string): Record<string, unknown> {
   return header;
 }
 
+const post = (url: string, params: Record<string, string>) =>
+  fetch(url, { method: 'POST', headers: FORM, body: new URLSearchParams(params).toString() });
+
+/**
+ * Before measuring the refresh-token grant: one refresh must return an ES256
+ * JWT access token and a new refresh token, and presenting the old one again
+ * must then fail (so the server does rotate). Uses up `refreshToken`.
+ */
+async function checkRefresh(who: string, tokenUrl: string, client: { client_id: string; client_secret: string }, refreshToken: string): Promise<Record<string, unknown>> {
+  const params = { grant_type: 'refresh_token', refresh_token: refreshToken, ...client };
+  const refreshed = await expectJson(await post(tokenUrl, params), `${who} POST ${tokenUrl} (refresh_token)`);
+  const header = expectEs256Jwt(refreshed.access_token, `${who} (refresh_token grant)`);
+  if (typeof refreshed.refresh_token !== 'string' || refreshed.refresh_token === refreshToken) {
+    throw new BenchError(`${who} did not rotate the refresh token: ${JSON.stringify(refreshed)}`);
+  }
+  const reused = await post(tokenUrl, params);
+  const text = await reused.text();
+  if (reused.status !== 400 || !text.includes('invalid_grant')) {
+    throw new BenchError(`${who} accepted a rotated refresh token again (HTTP ${reused.status}): ${text}`);
+  }
+  return header;
+}
+
+/** Before measuring introspection: the prepared request must say the token is active. */
+async function checkIntrospection(who: string, url: string, params: Record<string, string>): Promise<void> {
+  const answer = await expectJson(await post(url, params), `${who} POST ${url}`);
+  if (answer.active !== true || answer.client_id !== params.client_id) {
+    throw new BenchError(`${who} did not introspect the token as active for ${params.client_id}: ${JSON.stringify(answer)}`);
+  }
+}
+
 async function benchBare(): Promise<Scenario[]> {
   log('bare Fastify:');
   const port = await freePort();
@@ -193,7 +283,8 @@ async function benchGatehouse(dataDir: string): Promise<Scenario[]> {
       return JSON.parse(result.stdout) as T;
     };
     const owner = 'bench@example.test';
-    await cli('users', 'create', '--email', owner, '--password', 'correct horse battery staple');
+    const password = 'correct horse battery staple';
+    await cli('users', 'create', '--email', owner, '--password', password);
     const client = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench app');
     const created = await cli<{ id: string }>('processes', 'create', '--owner', owner, '--name', 'Month-end close', '--description', 'Reconciles the ledger');
 
@@ -208,10 +299,44 @@ async function benchGatehouse(dataDir: string): Promise<Scenario[]> {
     const fetched = await expectJson(await fetch(processUrl, { headers: auth }), `Gatehouse GET /api/v1/processes/${created.id}`);
     if (fetched.id !== created.id) throw new BenchError(`Gatehouse returned the wrong process: ${JSON.stringify(fetched)}`);
 
-    return [
+    const scenarios = [
       await load('gatehouseToken', 'Gatehouse     POST /oauth/token (client_credentials)', server, { url: tokenUrl, method: 'POST', headers: FORM, body }),
       await load('gatehouseGet', 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, { url: processUrl, headers: auth }),
     ];
+
+    // Introspection of the client credentials token above, by the client it was issued to.
+    const introspectUrl = `${base}/oauth/introspect`;
+    const introspectParams = { token, token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
+    await checkIntrospection('Gatehouse', introspectUrl, introspectParams);
+    scenarios.push(await load('gatehouseIntrospect', 'Gatehouse     POST /oauth/introspect (access token)', server, {
+      url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString(),
+    }));
+
+    // The refresh-token grant: a confidential client with the password grant
+    // for the seed tokens, and the same scope as oidc-provider's refresh tokens.
+    const script = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench script',
+      '--grant', 'password', '--grant', 'refresh_token', '--scope', 'process_read');
+    const scriptCredentials = { client_id: script.client_id, client_secret: script.client_secret };
+    // One password grant (a new authorization) per token, done one after the
+    // other: the sign-in throttle allows 50 per address in 15 minutes, and the
+    // bench needs at most 1 + 2 × CONNECTIONS of them on a fresh database.
+    const seed = async (n: number): Promise<string[]> => {
+      const tokens: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const pair = await expectJson(
+          await post(tokenUrl, { grant_type: 'password', username: owner, password, ...scriptCredentials }),
+          'Gatehouse POST /oauth/token (password)',
+        );
+        if (typeof pair.refresh_token !== 'string') throw new BenchError(`Gatehouse's password grant returned no refresh token: ${JSON.stringify(pair)}`);
+        tokens.push(pair.refresh_token);
+      }
+      return tokens;
+    };
+    await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
+    scenarios.push(await loadRefresh('gatehouseRefresh', 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server, {
+      url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret,
+    }, seed));
+    return scenarios;
   } finally {
     await server.stop();
   }
@@ -221,10 +346,13 @@ async function benchOidcProvider(): Promise<Scenario[]> {
   log('oidc-provider:');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const sidePort = await freePort();
   const clientId = 'bench-client';
   const clientSecret = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+  const userClient = { client_id: 'bench-user-client', client_secret: 'bench-user-secret-0123456789abcdefghijklmnopqrstuvwxyz' };
   const server = spawnPinned('oidc-provider', SERVER_CPU, NODE, [join(ROOT, 'bench/servers/oidc-provider.ts')], {
     PORT: String(port), BENCH_CLIENT_ID: clientId, BENCH_CLIENT_SECRET: clientSecret,
+    BENCH_USER_CLIENT_ID: userClient.client_id, BENCH_USER_CLIENT_SECRET: userClient.client_secret, BENCH_SIDE_PORT: String(sidePort),
   });
   try {
     await waitUntilUp(server, `${base}/.well-known/openid-configuration`);
@@ -235,7 +363,35 @@ async function benchOidcProvider(): Promise<Scenario[]> {
     const header = expectEs256Jwt(issued.access_token, 'oidc-provider');
     log(`  oidc-provider issues JWT access tokens: ${JSON.stringify(header)}`);
     const path = new URL(tokenUrl).pathname;
-    return [await load('oidcProviderToken', `oidc-provider POST ${path} (client_credentials)`, server, { url: tokenUrl, method: 'POST', headers: FORM, body })];
+    const scenarios = [await load('oidcProviderToken', `oidc-provider POST ${path} (client_credentials)`, server, { url: tokenUrl, method: 'POST', headers: FORM, body })];
+
+    // oidc-provider refuses to introspect JWTs ("Structured JWT Tokens cannot
+    // be introspected"), so the client credentials token introspected here is
+    // an opaque one, for a resource server configured for opaque tokens. It is
+    // obtained now, as the in-memory store may drop tokens nobody uses.
+    const introspectUrl = String(metadata.introspection_endpoint);
+    const opaque = await expectJson(await post(tokenUrl, {
+      grant_type: 'client_credentials', scope: 'process_read', resource: `${base}/opaque-api`, client_id: clientId, client_secret: clientSecret,
+    }), `oidc-provider POST ${tokenUrl} (client_credentials, opaque)`);
+    if (typeof opaque.access_token !== 'string') throw new BenchError(`oidc-provider returned no access token: ${JSON.stringify(opaque)}`);
+    const introspectParams = { token: opaque.access_token, token_type_hint: 'access_token', client_id: clientId, client_secret: clientSecret };
+    await checkIntrospection('oidc-provider', introspectUrl, introspectParams);
+    scenarios.push(await load('oidcProviderIntrospect', `oidc-provider POST ${new URL(introspectUrl).pathname} (access token)`, server, {
+      url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString(),
+    }));
+
+    // Refresh tokens of user grants, minted by the server's own models (see
+    // bench/servers/oidc-provider.ts), each on a grant of its own.
+    const seed = async (n: number): Promise<string[]> => {
+      const minted = await expectJson(await fetch(`http://127.0.0.1:${sidePort}/bench/refresh-tokens?n=${n}`), 'oidc-provider GET /bench/refresh-tokens');
+      return minted.refresh_tokens as string[];
+    };
+    const refreshHeader = await checkRefresh('oidc-provider', tokenUrl, userClient, (await seed(1))[0]!);
+    log(`  oidc-provider's refresh-token grant issues JWT access tokens: ${JSON.stringify(refreshHeader)}`);
+    scenarios.push(await loadRefresh('oidcProviderRefresh', `oidc-provider POST ${path} (refresh_token, rotating)`, server, {
+      url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret,
+    }, seed));
+    return scenarios;
   } finally {
     await server.stop();
   }
@@ -263,14 +419,15 @@ function removeDataDir(): void {
 async function main(): Promise<number> {
   const started = STARTED;
   const pinning = HAS_TASKSET
-    ? `servers pinned to CPU ${SERVER_CPU}, autocannon to CPU ${LOAD_CPU} (taskset)`
+    ? `servers pinned to CPU ${SERVER_CPU}, autocannon (and the refresh chains) to CPU ${LOAD_CPU} (taskset)`
     : 'UNPINNED: taskset is not available, servers and autocannon share the CPUs (figures are less stable)';
   if (!HAS_TASKSET) log('WARNING: taskset not found; running unpinned.');
   if (availableParallelism() < 2) log(`WARNING: only ${availableParallelism()} CPU available; the load generator competes with the server.`);
 
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   try {
-    const scenarios = [...await benchBare(), ...await benchGatehouse(dataDir), ...await benchOidcProvider()];
+    const measured = [...await benchBare(), ...await benchGatehouse(dataDir), ...await benchOidcProvider()];
+    const scenarios = ROW_ORDER.map((key) => measured.find((s) => s.key === key)!);
     const { jwt, otherCpu: jwtOtherCpu } = await benchJwt();
 
     const by = (key: ScenarioKey) => scenarios.find((s) => s.key === key)!.result;
@@ -280,10 +437,14 @@ async function main(): Promise<number> {
       gatehouseGetVsBare: by('gatehouseGet').requestsPerSec / bare,
       oidcProviderTokenVsBare: by('oidcProviderToken').requestsPerSec / bare,
       gatehouseTokenVsOidcProvider: by('gatehouseToken').requestsPerSec / by('oidcProviderToken').requestsPerSec,
+      gatehouseRefreshVsOidcProvider: by('gatehouseRefresh').requestsPerSec / by('oidcProviderRefresh').requestsPerSec,
+      gatehouseIntrospectVsOidcProvider: by('gatehouseIntrospect').requestsPerSec / by('oidcProviderIntrospect').requestsPerSec,
     };
     const met = {
       tokenVsOidcProvider: ratios.gatehouseTokenVsOidcProvider >= TARGETS.tokenVsOidcProvider,
       authenticatedGetVsBare: ratios.gatehouseGetVsBare >= TARGETS.authenticatedGetVsBare,
+      refreshVsOidcProvider: ratios.gatehouseRefreshVsOidcProvider >= TARGETS.refreshVsOidcProvider,
+      introspectVsOidcProvider: ratios.gatehouseIntrospectVsOidcProvider >= TARGETS.introspectVsOidcProvider,
     };
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
     const contaminated = scenarios.filter((s) => s.otherCpu > OTHER_CPU_LIMIT);
@@ -299,7 +460,13 @@ async function main(): Promise<number> {
         target = `≥ ${TARGETS.tokenVsOidcProvider}× oidc-provider: ${verdict(met.tokenVsOidcProvider)}`;
       } else if (s.key === 'gatehouseGet') {
         target = `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)} of bare: ${verdict(met.authenticatedGetVsBare)}`;
-      } else if (s.key === 'oidcProviderToken') {
+      } else if (s.key === 'gatehouseRefresh') {
+        vsOidc = fmt.ratio(ratios.gatehouseRefreshVsOidcProvider);
+        target = `≥ ${TARGETS.refreshVsOidcProvider}× oidc-provider: ${verdict(met.refreshVsOidcProvider)}`;
+      } else if (s.key === 'gatehouseIntrospect') {
+        vsOidc = fmt.ratio(ratios.gatehouseIntrospectVsOidcProvider);
+        target = `≥ ${TARGETS.introspectVsOidcProvider}× oidc-provider: ${verdict(met.introspectVsOidcProvider)}`;
+      } else if (s.key === 'oidcProviderToken' || s.key === 'oidcProviderRefresh' || s.key === 'oidcProviderIntrospect') {
         vsOidc = fmt.ratio(1);
       }
       return [s.label, fmt.int(r.requestsPerSec), fmt.ms(r.latencyP99Ms), fmt.ms(r.latencyP50Ms), vsBare, vsOidc, target, `${flag(s.otherCpu)}${s.attempts > 1 ? ` (best of ${s.attempts})` : ''}`];
@@ -314,6 +481,10 @@ async function main(): Promise<number> {
       '',
       `Gatehouse token issuance / oidc-provider token issuance = ${fmt.ratio(ratios.gatehouseTokenVsOidcProvider)}  (target ≥ ${TARGETS.tokenVsOidcProvider}×: ${verdict(met.tokenVsOidcProvider)})`,
       `Gatehouse authenticated GET / bare Fastify route        = ${fmt.pct(ratios.gatehouseGetVsBare)}  (target ≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)}: ${verdict(met.authenticatedGetVsBare)})`,
+      `Gatehouse refresh grant / oidc-provider refresh grant   = ${fmt.ratio(ratios.gatehouseRefreshVsOidcProvider)}  (target ≥ ${TARGETS.refreshVsOidcProvider}×: ${verdict(met.refreshVsOidcProvider)})`,
+      `Gatehouse introspection / oidc-provider introspection   = ${fmt.ratio(ratios.gatehouseIntrospectVsOidcProvider)}  (target ≥ ${TARGETS.introspectVsOidcProvider}×: ${verdict(met.introspectVsOidcProvider)})`,
+      `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts).`,
+      `Introspection: a client credentials token, by its client; oidc-provider's is opaque (it refuses to introspect JWTs), Gatehouse's an ES256 JWT.`,
       `"other CPU": share of both CPUs that processes outside the bench used during the measurement (a disturbed one is measured again once, time allowing, and the less disturbed run kept).`,
       ...(contaminated.length > 0
         ? [`WARNING: other processes used over ${fmt.pct(OTHER_CPU_LIMIT)} of the CPUs during: ${contaminated.map((s) => s.label.replace(/\s+/g, ' ')).join('; ')}. Those figures are not reliable; rerun on a quiet machine.`]
@@ -341,6 +512,8 @@ async function main(): Promise<number> {
       targets: {
         gatehouseTokenVsOidcProvider: { min: TARGETS.tokenVsOidcProvider, value: ratios.gatehouseTokenVsOidcProvider, met: met.tokenVsOidcProvider },
         gatehouseGetVsBare: { min: TARGETS.authenticatedGetVsBare, value: ratios.gatehouseGetVsBare, met: met.authenticatedGetVsBare },
+        gatehouseRefreshVsOidcProvider: { min: TARGETS.refreshVsOidcProvider, value: ratios.gatehouseRefreshVsOidcProvider, met: met.refreshVsOidcProvider },
+        gatehouseIntrospectVsOidcProvider: { min: TARGETS.introspectVsOidcProvider, value: ratios.gatehouseIntrospectVsOidcProvider, met: met.introspectVsOidcProvider },
       },
       reliable: contaminated.length === 0 && jwtOtherCpu <= OTHER_CPU_LIMIT,
       jwt: { ...jwt, otherCpu: jwtOtherCpu },
