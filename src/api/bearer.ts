@@ -1,7 +1,7 @@
 // Bearer-token authentication for /api (RFC 6750), and per-route scope checks.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../oauth/tokens/access-token.ts';
-import { InvalidTokenError } from '../oauth/tokens/access-token.ts';
+import { InvalidTokenError, type AccessTokenClaims } from '../oauth/tokens/access-token.ts';
 import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
 import { PAT_PREFIX } from '../pat/token-format.ts';
@@ -51,6 +51,9 @@ export interface BearerDeps {
 }
 
 export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDeps) {
+  // A token seen before comes back from the verifier as the same claims object,
+  // so its principal (and scope set) is built once, not on every request.
+  const principals = new WeakMap<AccessTokenClaims, Principal>();
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const token = bearerToken(request);
     if (token === null) throw unauthorized('missing_token', 'an access token is required (Authorization: Bearer …)', false);
@@ -63,13 +66,18 @@ export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDe
     try {
       const claims = await tokens.verify(token);
       if (revocations.isRevoked(claims)) throw new InvalidTokenError('the access token has been revoked');
-      request.principal = {
-        subject: claims.sub,
-        clientId: claims.client_id,
-        kind: 'oauth',
-        workspaceId: claims.ws,
-        scopes: new Set(claims.scope.split(' ')),
-      };
+      let principal = principals.get(claims);
+      if (!principal) {
+        principal = {
+          subject: claims.sub,
+          clientId: claims.client_id,
+          kind: 'oauth',
+          workspaceId: claims.ws,
+          scopes: new Set(claims.scope.split(' ')),
+        };
+        principals.set(claims, principal);
+      }
+      request.principal = principal;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message, true);
       throw error;
@@ -78,12 +86,14 @@ export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDe
 }
 
 /** Refuses the request with 403 unless the principal has the route's scope. */
-export async function requireScope(request: FastifyRequest): Promise<void> {
+// Callback style: a synchronous check need not cost a promise per request.
+export function requireScope(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   const needed = request.routeOptions.config.scope;
-  if (!needed) return;
-  if (!request.principal || !grants(request.principal.scopes, needed)) {
-    throw new ApiError(403, 'insufficient_scope', `this request needs the ${needed} scope`, {
+  if (needed && (!request.principal || !grants(request.principal.scopes, needed))) {
+    done(new ApiError(403, 'insufficient_scope', `this request needs the ${needed} scope`, {
       'www-authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${needed}"`,
-    });
+    }));
+    return;
   }
+  done();
 }
