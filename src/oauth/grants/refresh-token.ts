@@ -8,6 +8,8 @@ import { OAuthError } from '../errors.ts';
 import type { UserTokens } from '../tokens/user-tokens.ts';
 import type { Grant, GrantRequest, TokenResponse } from './grant.ts';
 
+const REUSED = Symbol('reused');
+
 export class RefreshTokenGrant implements Grant {
   readonly type = 'refresh_token';
   readonly #store: Store;
@@ -38,15 +40,21 @@ export class RefreshTokenGrant implements Grant {
     const requested = asked.filter((s) => client.scopes.includes(s));
     if (requested.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client any more');
 
-    if (!(await this.#store.refreshTokens.markRotated(token.tokenHash, now()))) {
-      const rotatedAt = (await this.#store.refreshTokens.findByHash(token.tokenHash))?.rotatedAt;
-      const withinGrace = rotatedAt != null && Date.now() - Date.parse(rotatedAt) < this.#graceMs;
-      if (!withinGrace) {
-        await this.#tokens.revokeAuthorization(authorization.id);
-        throw invalid('the refresh token has already been used; its whole family is now revoked');
+    // Rotation and the new token commit together: one write transaction per refresh.
+    const outcome = await this.#store.transaction(async (tx) => {
+      if (!(await tx.refreshTokens.markRotated(token.tokenHash, now()))) {
+        const rotatedAt = (await tx.refreshTokens.findByHash(token.tokenHash))?.rotatedAt;
+        const withinGrace = rotatedAt != null && Date.now() - Date.parse(rotatedAt) < this.#graceMs;
+        if (!withinGrace) return REUSED;
       }
+      // RFC 6749 §6: a narrower access token, but the new refresh token keeps the old one's scope.
+      return this.#tokens.issue(tx, authorization, client, requested, token.scopes);
+    });
+    if (outcome === REUSED) {
+      // Outside the transaction above, which wrote nothing: the family's revocation must land.
+      await this.#tokens.revokeAuthorization(authorization.id);
+      throw invalid('the refresh token has already been used; its whole family is now revoked');
     }
-    // RFC 6749 §6: a narrower access token, but the new refresh token keeps the old one's scope.
-    return this.#store.transaction((tx) => this.#tokens.issue(tx, authorization, client, requested, token.scopes));
+    return outcome;
   }
 }
