@@ -3,11 +3,20 @@ import type { Config } from './config.ts';
 import { createServices } from './services.ts';
 import { buildApp } from './app.ts';
 
+const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+
 export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
   // Revocations written by other nodes or the CLI reach this one by polling.
   await services.revocations.start();
   const app = await buildApp(services);
+  // The janitor: expired codes, sessions, refresh tokens and the like are
+  // deleted in small batches every few minutes, never by loading a table.
+  const purge = () => void services.store.purgeExpired(new Date().toISOString())
+    .then((deleted) => deleted > 0 && app.log.info({ deleted }, 'purged expired rows'))
+    .catch((error: unknown) => app.log.error({ err: error }, 'purging expired rows failed'));
+  setInterval(purge, JANITOR_INTERVAL_MS).unref();
+  setTimeout(purge, 5_000).unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

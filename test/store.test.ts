@@ -69,3 +69,23 @@ test('a transaction that fails leaves nothing behind', async () => {
   }), /boom/);
   assert.deepEqual(await store.revocations.listSince('2000-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'), []);
 });
+
+test('purgeExpired deletes only rows whose time is up, in batches', async () => {
+  const user = await new UserService(store).create({ email: 'janitor@example.test', password: 'long enough pw' });
+  const past = '2020-01-01T00:00:00.000Z';
+  const future = '2999-01-01T00:00:00.000Z';
+  for (let i = 0; i < 5; i++) {
+    await store.sessions.insert({ idHash: `old-${i}`, userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: past });
+    await store.revocations.insert({ id: `rv-old-${i}`, kind: 'jti', value: `j${i}`, createdAt: past, expiresAt: past });
+  }
+  await store.sessions.insert({ idHash: 'live', userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: future });
+  await store.revocations.insert({ id: 'rv-live', kind: 'jti', value: 'live', createdAt: past, expiresAt: future });
+  await store.attemptCounters.hit('old-counter', past, past);
+
+  const deleted = await store.purgeExpired(new Date().toISOString(), 2);
+  assert.ok(deleted >= 11, `deleted ${deleted}`);
+  for (let i = 0; i < 5; i++) assert.equal(await store.sessions.findByHash(`old-${i}`), undefined);
+  assert.ok(await store.sessions.findByHash('live'));
+  assert.deepEqual((await store.revocations.listSince(past, new Date().toISOString())).map((r) => r.id).filter((id) => id.startsWith('rv-')), ['rv-live']);
+  assert.equal(await store.purgeExpired(new Date().toISOString(), 2), 0);
+});

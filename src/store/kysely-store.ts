@@ -266,6 +266,16 @@ class SigningKeys implements SigningKeyRepository {
   }
 }
 
+/** Tables with rows that stop mattering at a time: [table, key column, time column]. */
+const EXPIRING = [
+  ['sessions', 'id_hash', 'expires_at'],
+  ['authorization_codes', 'code_hash', 'expires_at'],
+  ['refresh_tokens', 'token_hash', 'expires_at'],
+  ['device_authorizations', 'device_code_hash', 'expires_at'],
+  ['revocations', 'id', 'expires_at'],
+  ['attempt_counters', 'key', 'window_ends_at'],
+] as const;
+
 export class KyselyStore implements Store {
   readonly users: UserRepository;
   readonly workspaces: WorkspaceRepository;
@@ -308,6 +318,21 @@ export class KyselyStore implements Store {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.#db.isTransaction) return work(this);
     return this.#db.transaction().execute((trx) => work(new KyselyStore(trx)));
+  }
+
+  async purgeExpired(now: string, batch = 1000): Promise<number> {
+    let deleted = 0;
+    for (const [table, key, time] of EXPIRING) {
+      // Batches by key, oldest first, and a bounded number of them per run.
+      for (let round = 0; round < 50; round++) {
+        const result = await this.#db.deleteFrom(table).where(key, 'in', (eb) =>
+          eb.selectFrom(table).select(key).where(time, '<=', now).limit(batch)).executeTakeFirst();
+        const count = Number(result.numDeletedRows);
+        deleted += count;
+        if (count < batch) break;
+      }
+    }
+    return deleted;
   }
 
   migrate(): Promise<string[]> {

@@ -307,6 +307,12 @@ export interface Store {
   deviceAuthorizations: DeviceAuthorizationRepository;
   /** Runs `work` in one transaction: every change it makes lands, or none does. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * Deletes rows whose time is up (sessions, codes, refresh tokens, device
+   * requests, revocations, attempt counters), at most `batch` rows per
+   * statement so a purge never holds a long lock. Returns the rows deleted.
+   */
+  purgeExpired(now: string, batch?: number): Promise<number>;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
