@@ -2,7 +2,8 @@
 // cleaned up, free ports, readiness polling, and table formatting.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../scripts/free-port.ts';
+export { freePort };
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -113,17 +114,6 @@ export function killAllSync(): void {
   children.clear();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Polls `url` until it answers (any status), or fails with the child's output. */
 export async function waitUntilUp(child: Child, url: string, timeoutMs = 20_000): Promise<void> {

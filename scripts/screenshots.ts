@@ -5,7 +5,7 @@
 // Every secret on the pictures is real but belongs to that throwaway server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,18 +23,6 @@ const MAX_BYTES = 200 * 1024;
 
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery staple' };
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function runCli(env: Record<string, string>, ...args: string[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {

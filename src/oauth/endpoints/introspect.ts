@@ -13,8 +13,8 @@ import { OAuthError } from '../errors.ts';
 import type { AccessTokens } from '../tokens/access-token.ts';
 import type { RevocationList } from '../tokens/revocation-list.ts';
 import { findPresentedToken, type PresentedToken } from '../tokens/presented-token.ts';
-import { NO_STORE } from './token.ts';
-import { paramsOf, tokenParamsSchema } from './revoke.ts';
+import { NO_STORE, OAUTH_BODY_LIMIT, paramsOf } from './params.ts';
+import { tokenParamsSchema } from './revoke.ts';
 
 export interface IntrospectionDeps {
   clients: ClientService;
@@ -49,8 +49,8 @@ function describe(found: PresentedToken | null, clientId: string, deps: Introspe
 }
 
 export function introspectionEndpoint(app: FastifyInstance, deps: IntrospectionDeps): void {
-  app.post('/oauth/introspect', { schema: tokenParamsSchema, bodyLimit: 16 * 1024 }, async (request, reply) => {
-    const params = paramsOf(request.body ?? {});
+  app.post('/oauth/introspect', { schema: tokenParamsSchema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
+    const params = paramsOf(request.body);
     const client = await authenticateClient(deps.clients, request.headers.authorization, params);
     if (client.isPublic) throw invalidClient('introspection needs a confidential client authenticated by its secret', false);
     if (!params.token) throw new OAuthError('invalid_request', 'token is required');

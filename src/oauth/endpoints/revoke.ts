@@ -14,22 +14,10 @@ import type { AccessTokens } from '../tokens/access-token.ts';
 import type { RevocationList } from '../tokens/revocation-list.ts';
 import type { UserTokens } from '../tokens/user-tokens.ts';
 import { findPresentedToken } from '../tokens/presented-token.ts';
-import { NO_STORE } from './token.ts';
-
-const stringParam = { type: 'string', maxLength: 4096 };
+import { NO_STORE, OAUTH_BODY_LIMIT, oauthBodySchema, paramsOf } from './params.ts';
 
 /** The body schema of the revocation and introspection endpoints. */
-export const tokenParamsSchema = {
-  body: {
-    type: 'object',
-    properties: { token: stringParam, token_type_hint: stringParam, client_id: stringParam, client_secret: stringParam },
-  },
-};
-
-export function paramsOf(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OAuthError('invalid_request', 'the body must be form-encoded parameters');
-  return body as Record<string, string>;
-}
+export const tokenParamsSchema = oauthBodySchema('token', 'token_type_hint', 'client_id', 'client_secret');
 
 export interface RevocationDeps {
   clients: ClientService;
@@ -40,8 +28,8 @@ export interface RevocationDeps {
 }
 
 export function revocationEndpoint(app: FastifyInstance, deps: RevocationDeps): void {
-  app.post('/oauth/revoke', { schema: tokenParamsSchema, bodyLimit: 16 * 1024 }, async (request, reply) => {
-    const params = paramsOf(request.body ?? {});
+  app.post('/oauth/revoke', { schema: tokenParamsSchema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
+    const params = paramsOf(request.body);
     const client = await authenticateClient(deps.clients, request.headers.authorization, params);
     if (!params.token) throw new OAuthError('invalid_request', 'token is required');
     const found = await findPresentedToken(deps, params.token);

@@ -4,29 +4,15 @@ import type { ClientService } from '../../client/client-service.ts';
 import type { Grant } from '../grants/grant.ts';
 import { authenticateClient } from '../client-auth.ts';
 import { OAuthError } from '../errors.ts';
+import { NO_STORE, OAUTH_BODY_LIMIT, oauthBodySchema, paramsOf } from './params.ts';
 
-export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
-
-const stringParam = { type: 'string', maxLength: 4096 };
-
-const schema = {
-  body: {
-    type: 'object',
-    properties: {
-      grant_type: stringParam,
-      client_id: stringParam,
-      client_secret: stringParam,
-      scope: stringParam,
-    },
-  },
-};
+const schema = oauthBodySchema('grant_type', 'client_id', 'client_secret', 'scope');
 
 export function tokenEndpoint(app: FastifyInstance, deps: { clients: ClientService; grants: Grant[] }): void {
   const grants = new Map(deps.grants.map((g) => [g.type, g]));
 
-  app.post('/oauth/token', { schema, bodyLimit: 16 * 1024 }, async (request, reply) => {
-    const params = (request.body ?? {}) as Record<string, string>;
-    if (typeof params !== 'object' || Array.isArray(params)) throw new OAuthError('invalid_request', 'the body must be form-encoded parameters');
+  app.post('/oauth/token', { schema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
+    const params = paramsOf(request.body);
     const grantType = params.grant_type;
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
     const client = await authenticateClient(deps.clients, request.headers.authorization, params);
