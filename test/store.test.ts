@@ -31,6 +31,21 @@ test('migrations are idempotent', async () => {
   assert.deepEqual(await store.migrate(), []);
 });
 
+test('a fresh store gets every migration, then none on the next start', async () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
+  const database = await freshDatabase(dir2);
+  const fresh = KyselyStore.open(database.url);
+  try {
+    const applied = await fresh.migrate();
+    assert.ok(applied.length >= 4, applied.join(', '));
+    assert.deepEqual(await fresh.migrate(), []);
+  } finally {
+    await fresh.close();
+    await database.drop();
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
 test('attempt counters count atomically and start a new window when the old one ends', async () => {
   const results = await Promise.all(Array.from({ length: 10 }, () => store.attemptCounters.hit('k', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')));
   assert.deepEqual([...results].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

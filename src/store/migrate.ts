@@ -16,14 +16,41 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const schema = await currentSchema(db);
+  // The common case, every start and every CLI call: nothing to do, known
+  // with one query instead of Kysely's introspection of the whole database.
+  if (await upToDate(db, schema)) return [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runMigrator(db, schema);
+    } catch (error) {
+      // Kysely introspects every schema of the database; one dropped meanwhile
+      // (another tenant's, another test's) fails that query with 3F000. Try again.
+      if ((error as { code?: string }).code !== '3F000' || attempt === 3) throw error;
+    }
+  }
+}
+
+async function runMigrator(db: Kysely<any>, schema: string | undefined): Promise<string[]> {
   // Kysely looks for its migration tables in every schema unless told which
   // one: with another schema's tables in the same PostgreSQL database it skips
   // creating them here, then fails (kysely-org/kysely#1214).
-  const schema = await currentSchema(db);
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True if every known migration is recorded as applied; false if not, or if there is no record yet. */
+async function upToDate(db: Kysely<any>, schema: string | undefined): Promise<boolean> {
+  const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table('kysely_migration');
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return Object.keys(migrations).every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
 }
 
 /** PostgreSQL's current schema (the first of search_path); undefined on SQLite, which has none. */
