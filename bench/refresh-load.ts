@@ -7,7 +7,7 @@
 // grant_type=refresh_token and uses the refresh_token in the response for its
 // next request, for a warm-up and then a measured period. Prints one JSON line
 // on stdout, in the shape of bench/load.ts's LoadResult.
-import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LoadResult } from './load.ts';
 
@@ -31,13 +31,17 @@ export interface RefreshLoadResult extends LoadResult {
    * for the measured period only.
    */
   failures: string[];
+  /** Each worker's newest refresh token, for the next measurement to go on with. */
+  refreshTokens: string[];
 }
 
 const TIMEOUT_MS = 10_000;
 
 const spec = JSON.parse(process.argv[2] ?? '') as RefreshLoadSpec;
 const target = new URL(spec.url);
-const agent = new Agent({ keepAlive: true, maxSockets: spec.refreshTokens.length });
+const requestHead = `POST ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n`
+  + 'content-type: application/x-www-form-urlencoded\r\naccept: application/json\r\n';
+const credentials = `&client_id=${encodeURIComponent(spec.clientId)}&client_secret=${encodeURIComponent(spec.clientSecret)}`;
 
 interface Reply {
   status: number;
@@ -46,30 +50,63 @@ interface Reply {
 
 class Timeout extends Error {}
 
-function post(body: string): Promise<Reply> {
-  return new Promise((done, fail) => {
-    const req = request({
-      agent,
-      host: target.hostname,
-      port: target.port,
-      path: `${target.pathname}${target.search}`,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': Buffer.byteLength(body),
-        accept: 'application/json',
-      },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.once('end', () => done({ status: res.statusCode ?? 0, body: text }));
-      res.once('error', fail);
+/**
+ * One keep-alive HTTP/1.1 connection that sends a request and reads its
+ * response (Content-Length framed, as both servers answer), one at a time.
+ * Raw sockets rather than node:http: at several thousand requests a second
+ * node:http's client costs as much CPU as the server under test.
+ */
+class Connection {
+  readonly #socket: Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  #pending: { done: (reply: Reply) => void; fail: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
+
+  constructor() {
+    this.#socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#parse();
     });
-    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Timeout(`no response within ${TIMEOUT_MS} ms`)));
-    req.once('error', fail);
-    req.end(body);
-  });
+    this.#socket.on('error', (error) => this.#settle(null, error));
+    this.#socket.on('close', () => this.#settle(null, new Error('the server closed the connection')));
+  }
+
+  post(body: string): Promise<Reply> {
+    return new Promise((done, fail) => {
+      const timer = setTimeout(() => this.#settle(null, new Timeout(`no response within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+      this.#pending = { done, fail, timer };
+      this.#socket.write(`${requestHead}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #parse(): void {
+    const headEnd = this.#buffer.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = this.#buffer.toString('latin1', 0, headEnd);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!length) {
+      this.#settle(null, new Error(`a response without Content-Length: ${head.slice(0, 200)}`));
+      return;
+    }
+    const end = headEnd + 4 + Number(length[1]);
+    if (this.#buffer.length < end) return;
+    const reply = { status: Number(head.slice(9, 12)), body: this.#buffer.toString('utf8', headEnd + 4, end) };
+    this.#buffer = this.#buffer.subarray(end);
+    this.#settle(reply, null);
+  }
+
+  #settle(reply: Reply | null, error: Error | null): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    clearTimeout(pending.timer);
+    if (reply) pending.done(reply);
+    else pending.fail(error!);
+  }
 }
 
 let latencies = new Float64Array(1 << 16);
@@ -87,16 +124,16 @@ const started = performance.now();
 const measureFrom = started + spec.warmupSeconds * 1000;
 const measureUntil = measureFrom + spec.durationSeconds * 1000;
 
-async function worker(index: number, first: string): Promise<void> {
+const latest = [...spec.refreshTokens];
+
+async function worker(index: number, first: string, connection: Connection): Promise<void> {
   let refreshToken = first;
   while (performance.now() < measureUntil) {
-    const body = new URLSearchParams({
-      grant_type: 'refresh_token', refresh_token: refreshToken, client_id: spec.clientId, client_secret: spec.clientSecret,
-    }).toString();
+    const body = `grant_type=refresh_token&refresh_token=${encodeURIComponent(refreshToken)}${credentials}`;
     const sent = performance.now();
     let reply: Reply;
     try {
-      reply = await post(body);
+      reply = await connection.post(body);
     } catch (error) {
       if (error instanceof Timeout) timeouts++;
       else errors++;
@@ -124,6 +161,7 @@ async function worker(index: number, first: string): Promise<void> {
       return;
     }
     refreshToken = next;
+    latest[index] = next;
     if (measured) {
       if (count === latencies.length) {
         const bigger = new Float64Array(latencies.length * 2);
@@ -135,8 +173,9 @@ async function worker(index: number, first: string): Promise<void> {
   }
 }
 
-await Promise.all(spec.refreshTokens.map((token, i) => worker(i, token)));
-agent.destroy();
+const connections = spec.refreshTokens.map(() => new Connection());
+await Promise.all(spec.refreshTokens.map((token, i) => worker(i, token, connections[i]!)));
+for (const connection of connections) connection.close();
 
 const sorted = latencies.subarray(0, count).sort();
 const percentile = (p: number) => (count === 0 ? NaN : sorted[Math.min(count - 1, Math.ceil((p / 100) * count) - 1)]!);
@@ -157,5 +196,6 @@ const output: RefreshLoadResult = {
   durationSeconds: spec.durationSeconds,
   cpuMs: (usage.user + usage.system) / 1000,
   failures,
+  refreshTokens: latest,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -1,14 +1,19 @@
 // `npm run bench`: HTTP throughput of Gatehouse against a bare Fastify route
 // (the ceiling) and against oidc-provider's client credentials grant,
 // refresh-token grant (rotating) and token introspection, then the ES256 JWT
-// micro-benchmark (bench/jwt.ts). Every server runs alone in its own process
-// pinned to CPU 0; the load generator (autocannon, or bench/refresh-load.ts
-// for the refresh-token grant, whose every request needs the refresh token the
-// previous one returned) runs in another, pinned to CPU 1.
+// micro-benchmark (bench/jwt.ts). Every server runs in its own process pinned
+// to CPU 0; the load generator (autocannon, or bench/refresh-load.ts for the
+// refresh-token grant, whose every request needs the refresh token the
+// previous one returned) runs in another, pinned to CPU 1. Only one server is
+// under load at a time.
 // Prints a table and writes bench/results/latest.json.
 //
-// The machine may be shared: for every measurement the bench also reports how
-// much CPU other processes used meanwhile, and flags figures taken under load.
+// The machine may be shared, and its speed drifts (seen here: twice as fast
+// at one hour as at another). So every scenario is measured in several
+// rounds, and each ratio is taken within a round, between measurements made
+// seconds apart (a pair's order alternates between rounds); the bench reports
+// the median over rounds. It also reports how much CPU other processes used
+// during each measurement, and flags figures taken under load.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +25,9 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import type { RefreshLoadResult, RefreshLoadSpec } from './refresh-load.ts';
 
 const CONNECTIONS = 10;
+const ROUNDS = 3;
 const WARMUP_SECONDS = 1;
-const DURATION_SECONDS = 5;
+const DURATION_SECONDS = 4;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 /**
@@ -31,11 +37,9 @@ const LOAD_CPU = 1;
  */
 const OTHER_CPU_LIMIT = 0.03;
 /** Before each measurement, wait up to this long for the CPUs to be idle. */
-const QUIET_WAIT_MS = 8_000;
-/** A measurement disturbed by other processes is retried once, while the bench is younger than this. */
-const RETRY_BEFORE_MS = 100_000;
-/** After this, no more waiting or retrying: the whole bench stays under ~3 minutes. */
-const PATIENCE_MS = 130_000;
+const QUIET_WAIT_MS = 5_000;
+/** After this, no more waiting: the whole bench stays under ~4 minutes. */
+const PATIENCE_MS = 180_000;
 const STARTED = Date.now();
 
 const TARGETS = {
@@ -54,22 +58,48 @@ const CLI = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken'
-  | 'gatehouseRefresh' | 'oidcProviderRefresh' | 'gatehouseIntrospect' | 'oidcProviderIntrospect';
+  | 'gatehouseRefresh' | 'oidcProviderRefresh' | 'oidcProviderSqliteRefresh' | 'gatehouseIntrospect' | 'oidcProviderIntrospect';
 
-/** The order of the table's rows: the original four, then the new pairs side by side. */
+/** The order of the table's rows. */
 const ROW_ORDER: ScenarioKey[] = [
   'bare', 'gatehouseToken', 'gatehouseGet', 'oidcProviderToken',
-  'gatehouseRefresh', 'oidcProviderRefresh', 'gatehouseIntrospect', 'oidcProviderIntrospect',
+  'gatehouseRefresh', 'oidcProviderRefresh', 'oidcProviderSqliteRefresh', 'gatehouseIntrospect', 'oidcProviderIntrospect',
 ];
+
+/**
+ * The order of measurement within a round: each ratio's two sides one right
+ * after the other. Pairs swap their order every other round, so that neither
+ * side always goes first.
+ */
+const ROUND_ORDER: ScenarioKey[][] = [
+  ['bare', 'gatehouseGet'],
+  ['gatehouseToken', 'oidcProviderToken'],
+  ['gatehouseIntrospect', 'oidcProviderIntrospect'],
+  ['gatehouseRefresh', 'oidcProviderRefresh', 'oidcProviderSqliteRefresh'],
+];
+
+/** One measurement of a scenario. */
+interface Measurement {
+  result: LoadResult;
+  /** Share of all CPU time that processes other than the bench's used during the measurement. */
+  otherCpu: number;
+}
+
+/** How a scenario is measured: its server and the load generator's spec (made afresh each time). */
+interface ScenarioPlan {
+  key: ScenarioKey;
+  label: string;
+  server: Child;
+  generator: Generator;
+}
 
 interface Scenario {
   key: ScenarioKey;
   label: string;
-  result: LoadResult;
-  /** Share of all CPU time that processes other than the bench's used during the measurement. */
-  otherCpu: number;
-  /** How many times it was measured (the least disturbed run is kept). */
-  attempts: number;
+  /** One per round. */
+  rounds: Measurement[];
+  /** The round with the median throughput. */
+  median: Measurement;
 }
 
 class BenchError extends Error {}
@@ -77,6 +107,12 @@ class BenchError extends Error {}
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 
 /**
  * Runs `measure` and works out the CPU share other processes took meanwhile:
@@ -115,79 +151,83 @@ async function waitForQuiet(watched: Child[] = []): Promise<void> {
   }
 }
 
-/** What runs one measurement: a load generator script and its spec (made afresh for every attempt). */
+/** What runs one measurement: a load generator script and its spec. */
 interface Generator {
   /** For messages: "autocannon" or "refresh chains". */
   name: string;
   script: string;
   spec: () => Promise<object>;
+  /** Called with each measurement's result (the refresh chains go on from the tokens it ends with). */
+  after?: (result: RefreshLoadResult) => void;
   /** How the clients are described in the log line. */
   clients: string;
   /** Warn when the generator's own CPU was nearly saturated (a closed loop in Node, unlike autocannon, is not known to keep up). */
   watchOwnCpu: boolean;
 }
 
-/**
- * Runs autocannon against `spec` in its own pinned process; fails on any
- * non-2xx or error. Retried once if other processes disturbed it.
- */
-function load(key: ScenarioKey, label: string, server: Child, spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Promise<Scenario> {
+/** autocannon against `spec` in its own pinned process. */
+function autocannon(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Generator {
   const full: LoadSpec = { ...spec, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
-  return measure(key, label, server, { name: 'autocannon', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections`, watchOwnCpu: false });
+  return { name: 'autocannon', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections`, watchOwnCpu: false };
 }
 
 /**
- * Runs bench/refresh-load.ts (CONNECTIONS workers, each chaining refreshes
- * from one of the refresh tokens `seed` returns) in its own pinned process,
- * with the same checks and retry as `load`. Every attempt gets new tokens.
+ * bench/refresh-load.ts: CONNECTIONS workers, each chaining refreshes on its
+ * own keep-alive connection. The first measurement starts from the refresh
+ * tokens `seed` returns; every later one goes on from where the last ended.
  */
-function loadRefresh(key: ScenarioKey, label: string, server: Child, target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>, seed: (n: number) => Promise<string[]>): Promise<Scenario> {
-  return measure(key, label, server, {
+function refreshChains(label: string, target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>, seed: (n: number) => Promise<string[]>): Generator {
+  let latest: string[] | undefined;
+  return {
     name: 'refresh chains',
     script: 'bench/refresh-load.ts',
     spec: async (): Promise<RefreshLoadSpec> => {
-      const refreshTokens = await seed(CONNECTIONS);
+      const refreshTokens = latest ?? await seed(CONNECTIONS);
       if (refreshTokens.length !== CONNECTIONS || new Set(refreshTokens).size !== CONNECTIONS) {
         throw new BenchError(`${label.replace(/\s+/g, ' ')}: expected ${CONNECTIONS} distinct refresh tokens, got ${JSON.stringify(refreshTokens)}`);
       }
       return { ...target, refreshTokens, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
     },
+    after: (result) => {
+      latest = result.refreshTokens;
+    },
     clients: `${CONNECTIONS} workers each chaining refreshes on its own keep-alive connection`,
     watchOwnCpu: true,
-  });
+  };
 }
 
-async function measure(key: ScenarioKey, label: string, server: Child, generator: Generator): Promise<Scenario> {
-  const name = label.replace(/\s+/g, ' ');
-  let best: Scenario | undefined;
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    const spec = await generator.spec();
-    await waitForQuiet([server]);
-    log(`  measuring ${name}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${generator.clients}…`);
-    const { value: result, otherCpu } = await withOtherCpu(async () => {
-      const child = spawnPinned(`${generator.name} (${name})`, LOAD_CPU, NODE, [join(ROOT, generator.script), JSON.stringify(spec)]);
-      const { code, signal } = await child.closed;
-      if (code !== 0) throw new BenchError(`the load generator for ${name} failed (${code ?? signal}):\n${child.output()}`);
-      const parsed = JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<Pick<RefreshLoadResult, 'failures'>>;
-      return { value: parsed, childCpuMs: parsed.cpuMs };
-    }, [server]);
-    if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok2xx === 0) {
-      const { failures, ...rest } = result;
-      throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
-    }
-    // A closed loop such as bench/refresh-load.ts must not be what limits the rate.
-    const busy = result.cpuMs / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
-    if (generator.watchOwnCpu && busy > 0.9) {
-      log(`  WARNING: the load generator kept its CPU ${fmt.pct(busy)} busy; the figure may be its limit rather than the server's.`);
-    }
-    if (!best || otherCpu < best.otherCpu) best = { key, label, result, otherCpu, attempts: attempt };
-    best.attempts = attempt;
-    if (otherCpu <= OTHER_CPU_LIMIT) break;
-    const retry = attempt === 1 && Date.now() - STARTED < RETRY_BEFORE_MS;
-    log(`  WARNING: other processes used ${fmt.pct(otherCpu)} of the CPUs during this measurement${retry ? '; measuring again' : ''}.`);
-    if (!retry) break;
+/** One measurement: the generator in its own pinned process; fails on any non-2xx or error. */
+async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measurement> {
+  const name = plan.label.replace(/\s+/g, ' ');
+  const { generator } = plan;
+  const spec = await generator.spec();
+  await waitForQuiet(watched);
+  log(`  measuring ${name}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${generator.clients}…`);
+  const { value: result, otherCpu } = await withOtherCpu(async () => {
+    const child = spawnPinned(`${generator.name} (${name})`, LOAD_CPU, NODE, [join(ROOT, generator.script), JSON.stringify(spec)]);
+    const { code, signal } = await child.closed;
+    if (code !== 0) throw new BenchError(`the load generator for ${name} failed (${code ?? signal}):\n${child.output()}`);
+    const parsed = JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<RefreshLoadResult>;
+    return { value: parsed, childCpuMs: parsed.cpuMs };
+  }, watched);
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok2xx === 0) {
+    const { failures, ...rest } = result;
+    throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
   }
-  return best!;
+  generator.after?.(result as RefreshLoadResult);
+  // A closed loop such as bench/refresh-load.ts must not be what limits the rate.
+  const busy = result.cpuMs / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
+  if (generator.watchOwnCpu && busy > 0.9) {
+    log(`  WARNING: the load generator kept its CPU ${fmt.pct(busy)} busy; the figure may be its limit rather than the server's.`);
+  }
+  if (otherCpu > OTHER_CPU_LIMIT) log(`  WARNING: other processes used ${fmt.pct(otherCpu)} of the CPUs during this measurement.`);
+  // Only the figures are kept: not the refresh chains' failures or tokens.
+  const figures: LoadResult = {
+    requestsPerSec: result.requestsPerSec, totalRequests: result.totalRequests, latencyAvgMs: result.latencyAvgMs,
+    latencyP50Ms: result.latencyP50Ms, latencyP99Ms: result.latencyP99Ms, ok2xx: result.ok2xx, non2xx: result.non2xx,
+    errors: result.errors, timeouts: result.timeouts, statusCodes: result.statusCodes, durationSeconds: result.durationSeconds, cpuMs: result.cpuMs,
+  };
+  return { result: figures, otherCpu };
 }
 
 async function expectJson(response: Response, what: string): Promise<Record<string, unknown>> {
@@ -248,23 +288,19 @@ async function checkIntrospection(who: string, url: string, params: Record<strin
   }
 }
 
-async function benchBare(): Promise<Scenario[]> {
-  log('bare Fastify:');
+async function prepareBare(): Promise<ScenarioPlan[]> {
+  log('bare Fastify: starting…');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const server = spawnPinned('fastify hello-world', SERVER_CPU, NODE, [join(ROOT, 'bench/servers/fastify-hello.ts')], { PORT: String(port) });
-  try {
-    await waitUntilUp(server, url);
-    const body = await expectJson(await fetch(url), 'GET / on bare Fastify');
-    if (body.hello !== 'world') throw new BenchError(`bare Fastify answered ${JSON.stringify(body)}`);
-    return [await load('bare', 'bare Fastify  GET /', server, { url })];
-  } finally {
-    await server.stop();
-  }
+  await waitUntilUp(server, url);
+  const body = await expectJson(await fetch(url), 'GET / on bare Fastify');
+  if (body.hello !== 'world') throw new BenchError(`bare Fastify answered ${JSON.stringify(body)}`);
+  return [{ key: 'bare', label: 'bare Fastify  GET /', server, generator: autocannon({ url }) }];
 }
 
-async function benchGatehouse(dataDir: string): Promise<Scenario[]> {
-  log('Gatehouse:');
+async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
+  log('Gatehouse: starting and setting up with its CLI…');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = {
@@ -274,76 +310,79 @@ async function benchGatehouse(dataDir: string): Promise<Scenario[]> {
     LOG_LEVEL: 'warn',
   };
   const server = spawnPinned('gatehouse serve', SERVER_CPU, NODE, [CLI, 'serve'], env);
-  try {
-    await waitUntilUp(server, `${base}/healthz`);
+  await waitUntilUp(server, `${base}/healthz`);
 
-    const cli = async <T>(...args: string[]): Promise<T> => {
-      const result = await run(NODE, [CLI, ...args, '--json'], env);
-      if (result.code !== 0) throw new BenchError(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
-      return JSON.parse(result.stdout) as T;
-    };
-    const owner = 'bench@example.test';
-    const password = 'correct horse battery staple';
-    await cli('users', 'create', '--email', owner, '--password', password);
-    const client = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench app');
-    const created = await cli<{ id: string }>('processes', 'create', '--owner', owner, '--name', 'Month-end close', '--description', 'Reconciles the ledger');
+  const cli = async <T>(...args: string[]): Promise<T> => {
+    const result = await run(NODE, [CLI, ...args, '--json'], env);
+    if (result.code !== 0) throw new BenchError(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
+    return JSON.parse(result.stdout) as T;
+  };
+  const owner = 'bench@example.test';
+  const password = 'correct horse battery staple';
+  await cli('users', 'create', '--email', owner, '--password', password);
+  const client = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench app');
+  const created = await cli<{ id: string }>('processes', 'create', '--owner', owner, '--name', 'Month-end close', '--description', 'Reconciles the ledger');
 
-    const tokenUrl = `${base}/oauth/token`;
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
-    const issued = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), 'Gatehouse POST /oauth/token');
-    expectEs256Jwt(issued.access_token, 'Gatehouse');
-    const token = issued.access_token as string;
+  const tokenUrl = `${base}/oauth/token`;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
+  const issued = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), 'Gatehouse POST /oauth/token');
+  expectEs256Jwt(issued.access_token, 'Gatehouse');
+  const token = issued.access_token as string;
 
-    const processUrl = `${base}/api/v1/processes/${created.id}`;
-    const auth = { authorization: `Bearer ${token}` };
-    const fetched = await expectJson(await fetch(processUrl, { headers: auth }), `Gatehouse GET /api/v1/processes/${created.id}`);
-    if (fetched.id !== created.id) throw new BenchError(`Gatehouse returned the wrong process: ${JSON.stringify(fetched)}`);
+  const processUrl = `${base}/api/v1/processes/${created.id}`;
+  const auth = { authorization: `Bearer ${token}` };
+  const fetched = await expectJson(await fetch(processUrl, { headers: auth }), `Gatehouse GET /api/v1/processes/${created.id}`);
+  if (fetched.id !== created.id) throw new BenchError(`Gatehouse returned the wrong process: ${JSON.stringify(fetched)}`);
 
-    const scenarios = [
-      await load('gatehouseToken', 'Gatehouse     POST /oauth/token (client_credentials)', server, { url: tokenUrl, method: 'POST', headers: FORM, body }),
-      await load('gatehouseGet', 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, { url: processUrl, headers: auth }),
-    ];
+  // Introspection of the client credentials token above, by the client it was issued to.
+  const introspectUrl = `${base}/oauth/introspect`;
+  const introspectParams = { token, token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
+  await checkIntrospection('Gatehouse', introspectUrl, introspectParams);
 
-    // Introspection of the client credentials token above, by the client it was issued to.
-    const introspectUrl = `${base}/oauth/introspect`;
-    const introspectParams = { token, token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
-    await checkIntrospection('Gatehouse', introspectUrl, introspectParams);
-    scenarios.push(await load('gatehouseIntrospect', 'Gatehouse     POST /oauth/introspect (access token)', server, {
-      url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString(),
-    }));
+  // The refresh-token grant: a confidential client with the password grant
+  // for the seed tokens, and the same scope as oidc-provider's refresh tokens.
+  const script = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench script',
+    '--grant', 'password', '--grant', 'refresh_token', '--scope', 'process_read');
+  const scriptCredentials = { client_id: script.client_id, client_secret: script.client_secret };
+  // One password grant (a new authorization) per token, one after the other:
+  // the sign-in throttle allows 50 per address in 15 minutes, and the bench
+  // needs 1 + CONNECTIONS of them (later rounds go on with the same chains).
+  const seed = async (n: number): Promise<string[]> => {
+    const tokens: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const pair = await expectJson(
+        await post(tokenUrl, { grant_type: 'password', username: owner, password, ...scriptCredentials }),
+        'Gatehouse POST /oauth/token (password)',
+      );
+      if (typeof pair.refresh_token !== 'string') throw new BenchError(`Gatehouse's password grant returned no refresh token: ${JSON.stringify(pair)}`);
+      tokens.push(pair.refresh_token);
+    }
+    return tokens;
+  };
+  await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
 
-    // The refresh-token grant: a confidential client with the password grant
-    // for the seed tokens, and the same scope as oidc-provider's refresh tokens.
-    const script = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench script',
-      '--grant', 'password', '--grant', 'refresh_token', '--scope', 'process_read');
-    const scriptCredentials = { client_id: script.client_id, client_secret: script.client_secret };
-    // One password grant (a new authorization) per token, done one after the
-    // other: the sign-in throttle allows 50 per address in 15 minutes, and the
-    // bench needs at most 1 + 2 × CONNECTIONS of them on a fresh database.
-    const seed = async (n: number): Promise<string[]> => {
-      const tokens: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const pair = await expectJson(
-          await post(tokenUrl, { grant_type: 'password', username: owner, password, ...scriptCredentials }),
-          'Gatehouse POST /oauth/token (password)',
-        );
-        if (typeof pair.refresh_token !== 'string') throw new BenchError(`Gatehouse's password grant returned no refresh token: ${JSON.stringify(pair)}`);
-        tokens.push(pair.refresh_token);
-      }
-      return tokens;
-    };
-    await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
-    scenarios.push(await loadRefresh('gatehouseRefresh', 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server, {
-      url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret,
-    }, seed));
-    return scenarios;
-  } finally {
-    await server.stop();
-  }
+  return [
+    { key: 'gatehouseToken', label: 'Gatehouse     POST /oauth/token (client_credentials)', server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
+    { key: 'gatehouseGet', label: 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, generator: autocannon({ url: processUrl, headers: auth }) },
+    {
+      key: 'gatehouseIntrospect', label: 'Gatehouse     POST /oauth/introspect (access token)', server,
+      generator: autocannon({ url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString() }),
+    },
+    {
+      key: 'gatehouseRefresh', label: 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server,
+      generator: refreshChains('Gatehouse refresh', { url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret }, seed),
+    },
+  ];
 }
 
-async function benchOidcProvider(): Promise<Scenario[]> {
-  log('oidc-provider:');
+/**
+ * oidc-provider as it ships (everything in process memory) or, with
+ * `sqlitePath`, on a durable node:sqlite adapter like Gatehouse's store; the
+ * durable one is measured on the refresh grant only, the one scenario that
+ * writes.
+ */
+async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]> {
+  log(`oidc-provider${sqlitePath ? ' (SQLite adapter)' : ''}: starting…`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const sidePort = await freePort();
@@ -353,48 +392,71 @@ async function benchOidcProvider(): Promise<Scenario[]> {
   const server = spawnPinned('oidc-provider', SERVER_CPU, NODE, [join(ROOT, 'bench/servers/oidc-provider.ts')], {
     PORT: String(port), BENCH_CLIENT_ID: clientId, BENCH_CLIENT_SECRET: clientSecret,
     BENCH_USER_CLIENT_ID: userClient.client_id, BENCH_USER_CLIENT_SECRET: userClient.client_secret, BENCH_SIDE_PORT: String(sidePort),
+    ...(sqlitePath ? { BENCH_SQLITE: sqlitePath } : {}),
   });
-  try {
-    await waitUntilUp(server, `${base}/.well-known/openid-configuration`);
-    const metadata = await expectJson(await fetch(`${base}/.well-known/openid-configuration`), 'oidc-provider discovery');
-    const tokenUrl = String(metadata.token_endpoint);
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString();
-    const issued = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), `oidc-provider POST ${tokenUrl}`);
-    const header = expectEs256Jwt(issued.access_token, 'oidc-provider');
-    log(`  oidc-provider issues JWT access tokens: ${JSON.stringify(header)}`);
-    const path = new URL(tokenUrl).pathname;
-    const scenarios = [await load('oidcProviderToken', `oidc-provider POST ${path} (client_credentials)`, server, { url: tokenUrl, method: 'POST', headers: FORM, body })];
+  await waitUntilUp(server, `${base}/.well-known/openid-configuration`);
+  const metadata = await expectJson(await fetch(`${base}/.well-known/openid-configuration`), 'oidc-provider discovery');
+  const tokenUrl = String(metadata.token_endpoint);
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString();
+  const issued = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), `oidc-provider POST ${tokenUrl}`);
+  const header = expectEs256Jwt(issued.access_token, 'oidc-provider');
+  log(`  oidc-provider issues JWT access tokens: ${JSON.stringify(header)}`);
+  const path = new URL(tokenUrl).pathname;
 
-    // oidc-provider refuses to introspect JWTs ("Structured JWT Tokens cannot
-    // be introspected"), so the client credentials token introspected here is
-    // an opaque one, for a resource server configured for opaque tokens. It is
-    // obtained now, as the in-memory store may drop tokens nobody uses.
-    const introspectUrl = String(metadata.introspection_endpoint);
-    const opaque = await expectJson(await post(tokenUrl, {
-      grant_type: 'client_credentials', scope: 'process_read', resource: `${base}/opaque-api`, client_id: clientId, client_secret: clientSecret,
-    }), `oidc-provider POST ${tokenUrl} (client_credentials, opaque)`);
-    if (typeof opaque.access_token !== 'string') throw new BenchError(`oidc-provider returned no access token: ${JSON.stringify(opaque)}`);
-    const introspectParams = { token: opaque.access_token, token_type_hint: 'access_token', client_id: clientId, client_secret: clientSecret };
-    await checkIntrospection('oidc-provider', introspectUrl, introspectParams);
-    scenarios.push(await load('oidcProviderIntrospect', `oidc-provider POST ${new URL(introspectUrl).pathname} (access token)`, server, {
-      url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString(),
-    }));
+  // oidc-provider refuses to introspect JWTs ("Structured JWT Tokens cannot
+  // be introspected"), so the client credentials token introspected here is
+  // an opaque one, for a resource server configured for opaque tokens. Its
+  // lifetime (an hour) outlasts the bench.
+  const introspectUrl = String(metadata.introspection_endpoint);
+  const opaque = await expectJson(await post(tokenUrl, {
+    grant_type: 'client_credentials', scope: 'process_read', resource: `${base}/opaque-api`, client_id: clientId, client_secret: clientSecret,
+  }), `oidc-provider POST ${tokenUrl} (client_credentials, opaque)`);
+  if (typeof opaque.access_token !== 'string') throw new BenchError(`oidc-provider returned no access token: ${JSON.stringify(opaque)}`);
+  const introspectParams = { token: opaque.access_token, token_type_hint: 'access_token', client_id: clientId, client_secret: clientSecret };
+  await checkIntrospection('oidc-provider', introspectUrl, introspectParams);
 
-    // Refresh tokens of user grants, minted by the server's own models (see
-    // bench/servers/oidc-provider.ts), each on a grant of its own.
-    const seed = async (n: number): Promise<string[]> => {
-      const minted = await expectJson(await fetch(`http://127.0.0.1:${sidePort}/bench/refresh-tokens?n=${n}`), 'oidc-provider GET /bench/refresh-tokens');
-      return minted.refresh_tokens as string[];
-    };
-    const refreshHeader = await checkRefresh('oidc-provider', tokenUrl, userClient, (await seed(1))[0]!);
-    log(`  oidc-provider's refresh-token grant issues JWT access tokens: ${JSON.stringify(refreshHeader)}`);
-    scenarios.push(await loadRefresh('oidcProviderRefresh', `oidc-provider POST ${path} (refresh_token, rotating)`, server, {
-      url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret,
-    }, seed));
-    return scenarios;
-  } finally {
-    await server.stop();
+  // Refresh tokens of user grants, minted by the server's own models (see
+  // bench/servers/oidc-provider.ts), each on a grant of its own.
+  const seed = async (n: number): Promise<string[]> => {
+    const minted = await expectJson(await fetch(`http://127.0.0.1:${sidePort}/bench/refresh-tokens?n=${n}`), 'oidc-provider GET /bench/refresh-tokens');
+    return minted.refresh_tokens as string[];
+  };
+  const refreshHeader = await checkRefresh('oidc-provider', tokenUrl, userClient, (await seed(1))[0]!);
+  log(`  oidc-provider's refresh-token grant issues JWT access tokens: ${JSON.stringify(refreshHeader)}`);
+
+  if (sqlitePath) {
+    return [{
+      key: 'oidcProviderSqliteRefresh', label: `oidc-provider POST ${path} (refresh_token, rotating, SQLite adapter)`, server,
+      generator: refreshChains('oidc-provider (SQLite) refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed),
+    }];
   }
+  return [
+    { key: 'oidcProviderToken', label: `oidc-provider POST ${path} (client_credentials)`, server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
+    {
+      key: 'oidcProviderIntrospect', label: `oidc-provider POST ${new URL(introspectUrl).pathname} (access token)`, server,
+      generator: autocannon({ url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString() }),
+    },
+    {
+      key: 'oidcProviderRefresh', label: `oidc-provider POST ${path} (refresh_token, rotating)`, server,
+      generator: refreshChains('oidc-provider refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed),
+    },
+  ];
+}
+
+/** Every scenario, ROUNDS times, in ROUND_ORDER; pairs swap their order every other round. */
+async function measureInRounds(plans: ScenarioPlan[]): Promise<Map<ScenarioKey, Measurement[]>> {
+  const servers = [...new Set(plans.map((p) => p.server))];
+  const byKey = new Map(plans.map((p) => [p.key, p]));
+  const results = new Map<ScenarioKey, Measurement[]>(plans.map((p) => [p.key, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1} of ${ROUNDS}:`);
+    for (const pair of ROUND_ORDER) {
+      for (const key of round % 2 === 0 ? pair : [...pair].reverse()) {
+        results.get(key)!.push(await measure(byKey.get(key)!, servers));
+      }
+    }
+  }
+  return results;
 }
 
 async function benchJwt(): Promise<{ jwt: JwtResults; otherCpu: number }> {
@@ -426,66 +488,87 @@ async function main(): Promise<number> {
 
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   try {
-    const measured = [...await benchBare(), ...await benchGatehouse(dataDir), ...await benchOidcProvider()];
-    const scenarios = ROW_ORDER.map((key) => measured.find((s) => s.key === key)!);
+    const plans = [
+      ...await prepareBare(), ...await prepareGatehouse(dataDir), ...await prepareOidcProvider(), ...await prepareOidcProvider(join(dataDir, 'oidc-provider.db')),
+    ];
+    const measured = await measureInRounds(plans);
+    const scenarios: Scenario[] = ROW_ORDER.map((key) => {
+      const rounds = measured.get(key)!;
+      const middle = median(rounds.map((m) => m.result.requestsPerSec));
+      return { key, label: plans.find((p) => p.key === key)!.label, rounds, median: rounds.find((m) => m.result.requestsPerSec === middle) ?? rounds[0]! };
+    });
+    await stopAll();
     const { jwt, otherCpu: jwtOtherCpu } = await benchJwt();
 
-    const by = (key: ScenarioKey) => scenarios.find((s) => s.key === key)!.result;
-    const bare = by('bare').requestsPerSec;
+    const by = (key: ScenarioKey) => scenarios.find((s) => s.key === key)!;
+    /** The ratio of two scenarios in each round (measured seconds apart), and its median. */
+    const ratio = (top: ScenarioKey, bottom: ScenarioKey) => {
+      const perRound = by(top).rounds.map((m, i) => m.result.requestsPerSec / by(bottom).rounds[i]!.result.requestsPerSec);
+      return { value: median(perRound), perRound };
+    };
     const ratios = {
-      gatehouseTokenVsBare: by('gatehouseToken').requestsPerSec / bare,
-      gatehouseGetVsBare: by('gatehouseGet').requestsPerSec / bare,
-      oidcProviderTokenVsBare: by('oidcProviderToken').requestsPerSec / bare,
-      gatehouseTokenVsOidcProvider: by('gatehouseToken').requestsPerSec / by('oidcProviderToken').requestsPerSec,
-      gatehouseRefreshVsOidcProvider: by('gatehouseRefresh').requestsPerSec / by('oidcProviderRefresh').requestsPerSec,
-      gatehouseIntrospectVsOidcProvider: by('gatehouseIntrospect').requestsPerSec / by('oidcProviderIntrospect').requestsPerSec,
+      gatehouseTokenVsBare: ratio('gatehouseToken', 'bare'),
+      gatehouseGetVsBare: ratio('gatehouseGet', 'bare'),
+      oidcProviderTokenVsBare: ratio('oidcProviderToken', 'bare'),
+      gatehouseTokenVsOidcProvider: ratio('gatehouseToken', 'oidcProviderToken'),
+      gatehouseRefreshVsOidcProvider: ratio('gatehouseRefresh', 'oidcProviderRefresh'),
+      gatehouseRefreshVsOidcProviderSqlite: ratio('gatehouseRefresh', 'oidcProviderSqliteRefresh'),
+      gatehouseIntrospectVsOidcProvider: ratio('gatehouseIntrospect', 'oidcProviderIntrospect'),
     };
     const met = {
-      tokenVsOidcProvider: ratios.gatehouseTokenVsOidcProvider >= TARGETS.tokenVsOidcProvider,
-      authenticatedGetVsBare: ratios.gatehouseGetVsBare >= TARGETS.authenticatedGetVsBare,
-      refreshVsOidcProvider: ratios.gatehouseRefreshVsOidcProvider >= TARGETS.refreshVsOidcProvider,
-      introspectVsOidcProvider: ratios.gatehouseIntrospectVsOidcProvider >= TARGETS.introspectVsOidcProvider,
+      tokenVsOidcProvider: ratios.gatehouseTokenVsOidcProvider.value >= TARGETS.tokenVsOidcProvider,
+      authenticatedGetVsBare: ratios.gatehouseGetVsBare.value >= TARGETS.authenticatedGetVsBare,
+      refreshVsOidcProvider: ratios.gatehouseRefreshVsOidcProvider.value >= TARGETS.refreshVsOidcProvider,
+      introspectVsOidcProvider: ratios.gatehouseIntrospectVsOidcProvider.value >= TARGETS.introspectVsOidcProvider,
     };
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
-    const contaminated = scenarios.filter((s) => s.otherCpu > OTHER_CPU_LIMIT);
+    const otherCpuOf = (s: Scenario) => Math.max(...s.rounds.map((m) => m.otherCpu));
+    const contaminated = scenarios.filter((s) => otherCpuOf(s) > OTHER_CPU_LIMIT);
     const flag = (share: number) => `${fmt.pct(share)}${share > OTHER_CPU_LIMIT ? ' !' : ''}`;
+    const bare = by('bare').median.result.requestsPerSec;
 
     const rows = scenarios.map((s) => {
-      const r = s.result;
+      const r = s.median.result;
       const vsBare = s.key === 'bare' ? '100% (ceiling)' : fmt.pct(r.requestsPerSec / bare);
       let vsOidc = '';
       let target = '';
       if (s.key === 'gatehouseToken') {
-        vsOidc = fmt.ratio(ratios.gatehouseTokenVsOidcProvider);
+        vsOidc = fmt.ratio(ratios.gatehouseTokenVsOidcProvider.value);
         target = `≥ ${TARGETS.tokenVsOidcProvider}× oidc-provider: ${verdict(met.tokenVsOidcProvider)}`;
       } else if (s.key === 'gatehouseGet') {
         target = `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)} of bare: ${verdict(met.authenticatedGetVsBare)}`;
       } else if (s.key === 'gatehouseRefresh') {
-        vsOidc = fmt.ratio(ratios.gatehouseRefreshVsOidcProvider);
+        vsOidc = fmt.ratio(ratios.gatehouseRefreshVsOidcProvider.value);
         target = `≥ ${TARGETS.refreshVsOidcProvider}× oidc-provider: ${verdict(met.refreshVsOidcProvider)}`;
+        vsOidc += ` (${fmt.ratio(ratios.gatehouseRefreshVsOidcProviderSqlite.value)} SQLite)`;
       } else if (s.key === 'gatehouseIntrospect') {
-        vsOidc = fmt.ratio(ratios.gatehouseIntrospectVsOidcProvider);
+        vsOidc = fmt.ratio(ratios.gatehouseIntrospectVsOidcProvider.value);
         target = `≥ ${TARGETS.introspectVsOidcProvider}× oidc-provider: ${verdict(met.introspectVsOidcProvider)}`;
-      } else if (s.key === 'oidcProviderToken' || s.key === 'oidcProviderRefresh' || s.key === 'oidcProviderIntrospect') {
+      } else if (s.key === 'oidcProviderToken' || s.key === 'oidcProviderRefresh' || s.key === 'oidcProviderSqliteRefresh' || s.key === 'oidcProviderIntrospect') {
         vsOidc = fmt.ratio(1);
       }
-      return [s.label, fmt.int(r.requestsPerSec), fmt.ms(r.latencyP99Ms), fmt.ms(r.latencyP50Ms), vsBare, vsOidc, target, `${flag(s.otherCpu)}${s.attempts > 1 ? ` (best of ${s.attempts})` : ''}`];
+      return [s.label, fmt.int(r.requestsPerSec), s.rounds.map((m) => fmt.int(m.result.requestsPerSec)).join(' / '), fmt.ms(r.latencyP99Ms), fmt.ms(r.latencyP50Ms), vsBare, vsOidc, target, flag(otherCpuOf(s))];
     });
+    const line = (name: string, r: { value: number; perRound: number[] }, format: (n: number) => string, target: string, ok: boolean) =>
+      `${name} = ${format(r.value)}  (rounds: ${r.perRound.map(format).join(', ')}; target ${target}: ${verdict(ok)})`;
 
     const out = [
       '',
-      `Gatehouse HTTP benchmark: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s per scenario; ${pinning}.`,
+      `Gatehouse HTTP benchmark: ${ROUNDS} rounds; in each, every scenario for ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${CONNECTIONS} connections; ${pinning}.`,
       `Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}). Gatehouse: SQLite, LOG_LEVEL=warn.`,
       '',
-      table(['scenario', 'req/s', 'p99', 'p50', 'vs bare Fastify', 'vs oidc-provider', 'target', 'other CPU'], rows, [1, 2, 3, 4, 5, 7]),
+      table(['scenario', 'req/s (median)', 'each round', 'p99', 'p50', 'vs bare Fastify', 'vs oidc-provider', 'target', 'other CPU'], rows, [1, 3, 4, 5, 6, 8]),
       '',
-      `Gatehouse token issuance / oidc-provider token issuance = ${fmt.ratio(ratios.gatehouseTokenVsOidcProvider)}  (target ≥ ${TARGETS.tokenVsOidcProvider}×: ${verdict(met.tokenVsOidcProvider)})`,
-      `Gatehouse authenticated GET / bare Fastify route        = ${fmt.pct(ratios.gatehouseGetVsBare)}  (target ≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)}: ${verdict(met.authenticatedGetVsBare)})`,
-      `Gatehouse refresh grant / oidc-provider refresh grant   = ${fmt.ratio(ratios.gatehouseRefreshVsOidcProvider)}  (target ≥ ${TARGETS.refreshVsOidcProvider}×: ${verdict(met.refreshVsOidcProvider)})`,
-      `Gatehouse introspection / oidc-provider introspection   = ${fmt.ratio(ratios.gatehouseIntrospectVsOidcProvider)}  (target ≥ ${TARGETS.introspectVsOidcProvider}×: ${verdict(met.introspectVsOidcProvider)})`,
+      line('Gatehouse token issuance / oidc-provider token issuance', ratios.gatehouseTokenVsOidcProvider, fmt.ratio, `≥ ${TARGETS.tokenVsOidcProvider}×`, met.tokenVsOidcProvider),
+      line('Gatehouse authenticated GET / bare Fastify route       ', ratios.gatehouseGetVsBare, fmt.pct, `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)}`, met.authenticatedGetVsBare),
+      line('Gatehouse refresh grant / oidc-provider refresh grant  ', ratios.gatehouseRefreshVsOidcProvider, fmt.ratio, `≥ ${TARGETS.refreshVsOidcProvider}×`, met.refreshVsOidcProvider),
+      `Gatehouse refresh grant / oidc-provider on its SQLite adapter = ${fmt.ratio(ratios.gatehouseRefreshVsOidcProviderSqlite.value)}  (rounds: ${ratios.gatehouseRefreshVsOidcProviderSqlite.perRound.map(fmt.ratio).join(', ')}; no target: both store durably)`,
+      line('Gatehouse introspection / oidc-provider introspection  ', ratios.gatehouseIntrospectVsOidcProvider, fmt.ratio, `≥ ${TARGETS.introspectVsOidcProvider}×`, met.introspectVsOidcProvider),
+      'Each ratio is the median of its per-round ratios; the two sides of a ratio are measured one right after the other.',
       `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts).`,
+      'oidc-provider as it ships keeps every token in process memory (an LRU of 1,000 entries, "not for production"); the SQLite row gives it a durable store as Gatehouse has (bench/servers/oidc-sqlite-adapter.ts).',
       `Introspection: a client credentials token, by its client; oidc-provider's is opaque (it refuses to introspect JWTs), Gatehouse's an ES256 JWT.`,
-      `"other CPU": share of both CPUs that processes outside the bench used during the measurement (a disturbed one is measured again once, time allowing, and the less disturbed run kept).`,
+      `"other CPU": the largest share of both CPUs that processes outside the bench used during one of the scenario's measurements.`,
       ...(contaminated.length > 0
         ? [`WARNING: other processes used over ${fmt.pct(OTHER_CPU_LIMIT)} of the CPUs during: ${contaminated.map((s) => s.label.replace(/\s+/g, ' ')).join('; ')}. Those figures are not reliable; rerun on a quiet machine.`]
         : []),
@@ -500,20 +583,23 @@ async function main(): Promise<number> {
     const resultsDir = join(ROOT, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, 'latest.json');
+    const value = (r: { value: number }) => r.value;
     writeFileSync(file, `${JSON.stringify({
       date: new Date().toISOString(),
       node: process.version,
       cpus: availableParallelism(),
       cpuModel: cpus()[0]?.model.trim() ?? null,
       pinned: HAS_TASKSET,
-      settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, otherCpuLimit: OTHER_CPU_LIMIT },
-      scenarios: Object.fromEntries(scenarios.map((s) => [s.key, { label: s.label.replace(/\s+/g, ' '), otherCpu: s.otherCpu, ...s.result }])),
+      settings: { rounds: ROUNDS, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, otherCpuLimit: OTHER_CPU_LIMIT },
+      scenarios: Object.fromEntries(scenarios.map((s) => [s.key, {
+        label: s.label.replace(/\s+/g, ' '), otherCpu: otherCpuOf(s), median: s.median.result, rounds: s.rounds,
+      }])),
       ratios,
       targets: {
-        gatehouseTokenVsOidcProvider: { min: TARGETS.tokenVsOidcProvider, value: ratios.gatehouseTokenVsOidcProvider, met: met.tokenVsOidcProvider },
-        gatehouseGetVsBare: { min: TARGETS.authenticatedGetVsBare, value: ratios.gatehouseGetVsBare, met: met.authenticatedGetVsBare },
-        gatehouseRefreshVsOidcProvider: { min: TARGETS.refreshVsOidcProvider, value: ratios.gatehouseRefreshVsOidcProvider, met: met.refreshVsOidcProvider },
-        gatehouseIntrospectVsOidcProvider: { min: TARGETS.introspectVsOidcProvider, value: ratios.gatehouseIntrospectVsOidcProvider, met: met.introspectVsOidcProvider },
+        gatehouseTokenVsOidcProvider: { min: TARGETS.tokenVsOidcProvider, value: value(ratios.gatehouseTokenVsOidcProvider), met: met.tokenVsOidcProvider },
+        gatehouseGetVsBare: { min: TARGETS.authenticatedGetVsBare, value: value(ratios.gatehouseGetVsBare), met: met.authenticatedGetVsBare },
+        gatehouseRefreshVsOidcProvider: { min: TARGETS.refreshVsOidcProvider, value: value(ratios.gatehouseRefreshVsOidcProvider), met: met.refreshVsOidcProvider },
+        gatehouseIntrospectVsOidcProvider: { min: TARGETS.introspectVsOidcProvider, value: value(ratios.gatehouseIntrospectVsOidcProvider), met: met.introspectVsOidcProvider },
       },
       reliable: contaminated.length === 0 && jwtOtherCpu <= OTHER_CPU_LIMIT,
       jwt: { ...jwt, otherCpu: jwtOtherCpu },

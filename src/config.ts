@@ -94,7 +94,7 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_ACCESS_TOKEN_TTL', default: '3600', description: 'Access-token lifetime in seconds (60 to 86400).' },
   { name: 'GATEHOUSE_REFRESH_TOKEN_TTL', default: '2592000', description: 'Refresh-token lifetime in seconds (60 to 31536000); 30 days by default.' },
   { name: 'GATEHOUSE_AUTH_CODE_TTL', default: '60', description: 'Authorization-code lifetime in seconds (10 to 600).' },
-  { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60). Reuse after that revokes the whole token family.' },
+  { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60): presented again in that time, it gets the same new refresh token as the first time, so the family never forks. Reuse after that revokes the whole token family.' },
   { name: 'GATEHOUSE_DEVICE_CODE_TTL', default: '600', description: 'Lifetime of a device authorization (RFC 8628) in seconds (5 to 3600).' },
   { name: 'GATEHOUSE_DEVICE_POLL_INTERVAL', default: '5', description: 'Seconds a device must wait between token polls (1 to 60); each `slow_down` adds 5.' },
   { name: 'GATEHOUSE_TRUST_PROXY', default: '(none)', description: 'Comma-separated addresses or CIDR ranges of the reverse proxies in front of Gatehouse. Only their `X-Forwarded-For`/`-Proto` headers are believed (RFC 9700 §4.13); from anyone else they are ignored, so a client cannot pick the address that sign-in throttling counts.' },

@@ -121,6 +121,18 @@ test("another client's refresh token: invalid_grant, and it stays usable by its 
   assertRefreshed(await refresh(server, client, tokens.refresh_token!));
 });
 
+test("a token with a family's handle but another secret is taken for an old one: the family is revoked", async () => {
+  const { user, process, client } = await setUp();
+  const tokens = await userTokens(server, client, user);
+  const token = tokens.refresh_token!;
+  // ghr_ + 22 characters of handle + 43 of secret.
+  assert.match(token, /^ghr_[A-Za-z0-9_-]{65}$/);
+  const forged = `${token.slice(0, 4 + 22)}${'A'.repeat(43)}`;
+  assertOAuthError(await refresh(server, client, forged), 400, 'invalid_grant');
+  assertOAuthError(await refresh(server, client, token), 400, 'invalid_grant');
+  assert.equal(await apiStatus(server, process.id, tokens.access_token), 401);
+});
+
 test('unknown, missing and malformed refresh tokens', async () => {
   const { client } = await setUp();
   assertOAuthError(await refresh(server, client, 'ghr_not-a-real-token'), 400, 'invalid_grant');
@@ -144,22 +156,39 @@ test('with the default grace of 0, a second concurrent refresh fails and revokes
   assert.equal(await apiStatus(server, process.id, first.access_token), 401);
 });
 
-test('GATEHOUSE_REFRESH_GRACE_SECONDS=5: concurrent refreshes both succeed; reuse after the window revokes the family', async (t) => {
+test('GATEHOUSE_REFRESH_GRACE_SECONDS=5: concurrent refreshes both succeed with the same new refresh token; the token before last is reuse', async (t) => {
   const graceful = await startServer({ env: { GATEHOUSE_REFRESH_GRACE_SECONDS: '5' } });
   t.after(() => graceful.stop());
   const { user, process, client } = await setUp(graceful);
   const first = await userTokens(graceful, client, user);
   const results = await Promise.all([refresh(graceful, client, first.refresh_token!), refresh(graceful, client, first.refresh_token!)]);
   const [a, b] = results.map(assertRefreshed) as [UserTokenPair, UserTokenPair];
-  assert.notEqual(a.refresh_token, b.refresh_token);
+  // The family does not fork: a retry within the window gets the token the first refresh got.
+  assert.equal(a.refresh_token, b.refresh_token);
+  assert.notEqual(a.refresh_token, first.refresh_token);
+  assert.notEqual(a.access_token, b.access_token);
   assert.equal(await apiStatus(graceful, process.id, a.access_token), 200);
   assert.equal(await apiStatus(graceful, process.id, b.access_token), 200);
   const next = assertRefreshed(await refresh(graceful, client, a.refresh_token!));
-
-  await new Promise((resolve) => setTimeout(resolve, 5_500));
+  // The token before last is outside any grace: presenting it now is reuse.
   assertOAuthError(await refresh(graceful, client, first.refresh_token!), 400, 'invalid_grant');
-  assertOAuthError(await refresh(graceful, client, next.refresh_token!), 400, 'invalid_grant');
   assert.equal(await apiStatus(graceful, process.id, next.access_token), 401);
+
+  assertOAuthError(await refresh(graceful, client, next.refresh_token!), 400, 'invalid_grant');
+});
+
+test('GATEHOUSE_REFRESH_GRACE_SECONDS=2: the token just replaced works until the window closes, then it is reuse', async (t) => {
+  const graceful = await startServer({ env: { GATEHOUSE_REFRESH_GRACE_SECONDS: '2' } });
+  t.after(() => graceful.stop());
+  const { user, process, client } = await setUp(graceful);
+  const first = await userTokens(graceful, client, user);
+  const second = assertRefreshed(await refresh(graceful, client, first.refresh_token!));
+  const retried = assertRefreshed(await refresh(graceful, client, first.refresh_token!));
+  assert.equal(retried.refresh_token, second.refresh_token);
+  await new Promise((resolve) => setTimeout(resolve, 2_200));
+  assertOAuthError(await refresh(graceful, client, first.refresh_token!), 400, 'invalid_grant');
+  assertOAuthError(await refresh(graceful, client, second.refresh_token!), 400, 'invalid_grant');
+  assert.equal(await apiStatus(graceful, process.id, second.access_token), 401);
 });
 
 test('a client without the refresh_token grant gets no refresh token', async () => {

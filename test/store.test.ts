@@ -8,6 +8,7 @@ import { KyselyStore } from '../src/store/kysely-store.ts';
 import { UserService } from '../src/user/user-service.ts';
 import { ClientService } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
+import { rotateFamily, startFamily } from '../src/oauth/tokens/refresh-family.ts';
 import { freshDatabase } from './support/server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
@@ -60,7 +61,7 @@ test('a code is marked used once, even under concurrent exchanges; consent upser
   const workspace = await store.workspaces.findPersonal(user.id);
   const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] });
   const at = new Date().toISOString();
-  await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null });
+  await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null, refresh: null });
   await store.authorizationCodes.insert({ codeHash: 'h1', authorizationId: 'a1', clientId: client.clientId, redirectUri: 'https://a.example/cb', redirectUriSent: true, codeChallenge: null, expiresAt: at, usedAt: null, createdAt: at });
   const wins = await Promise.all(Array.from({ length: 5 }, () => store.authorizationCodes.markUsed('h1', at)));
   assert.equal(wins.filter(Boolean).length, 1);
@@ -103,4 +104,64 @@ test('purgeExpired deletes only rows whose time is up, in batches', async () => 
   assert.ok(await store.sessions.findByHash('live'));
   assert.deepEqual((await store.revocations.listSince(past, new Date().toISOString())).map((r) => r.id).filter((id) => id.startsWith('rv-')), ['rv-live']);
   assert.equal(await store.purgeExpired(new Date().toISOString(), 2), 0);
+});
+
+/** A user, their workspace and a client, for tests that need an authorization. */
+async function owner(email: string) {
+  const user = await new UserService(store).create({ email, password: 'long enough pw' });
+  const workspace = (await store.workspaces.findPersonal(user.id))!;
+  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 })
+    .create({ workspaceId: workspace.id, createdBy: user.id, name: 'R', redirectUris: ['https://a.example/cb'] });
+  return { user, workspace, client };
+}
+
+test('a refresh family rotates in place: of concurrent rotations one wins, and none after a revocation', async () => {
+  const { user, workspace, client } = await owner('family@example.test');
+  const at = new Date().toISOString();
+  await store.authorizations.insert({ id: 'az-family', userId: user.id, clientId: client.clientId, workspaceId: workspace.id, scopes: ['process_read'], createdAt: at, revokedAt: null, refresh: null });
+  assert.equal((await store.authorizations.findById('az-family'))?.refresh, null);
+
+  const first = startFamily(Date.now(), 60);
+  await store.authorizations.startRefresh('az-family', first.state);
+  const found = await store.authorizations.findByRefreshHandle(first.state.handle);
+  assert.equal(found?.id, 'az-family');
+  assert.deepEqual(found?.refresh, first.state);
+  assert.equal(await store.authorizations.findByRefreshHandle('no-such-handle'), undefined);
+
+  const candidates = Array.from({ length: 5 }, () => rotateFamily(first.token, first.state, Date.now(), 60));
+  const wins = await Promise.all(candidates.map((next) => store.authorizations.rotateRefresh('az-family', first.state.tokenHash, next.state)));
+  assert.equal(wins.filter(Boolean).length, 1);
+  const winner = candidates[wins.indexOf(true)]!;
+  const rotated = (await store.authorizations.findByRefreshHandle(first.state.handle))?.refresh;
+  assert.deepEqual(rotated, winner.state);
+  assert.equal(rotated?.previousHash, first.state.tokenHash);
+
+  assert.equal(await store.authorizations.revoke('az-family', at), true);
+  const after = rotateFamily(winner.token, winner.state, Date.now(), 60);
+  assert.equal(await store.authorizations.rotateRefresh('az-family', winner.state.tokenHash, after.state), false, 'a revoked family does not rotate');
+});
+
+test('outside a transaction, reads see only committed data and a write to the same row waits for the open transaction', async () => {
+  const { user, workspace, client } = await owner('isolation@example.test');
+  const created = '2026-01-01T00:00:00.000Z';
+  await store.authorizations.insert({ id: 'az-tx', userId: user.id, clientId: client.clientId, workspaceId: workspace.id, scopes: ['process_read'], createdAt: created, revokedAt: null, refresh: null });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let changed!: () => void;
+  const changedInside = new Promise<void>((resolve) => (changed = resolve));
+  const transaction = store.transaction(async (tx) => {
+    assert.equal(await tx.authorizations.revoke('az-tx', '2026-01-01T00:00:01.000Z'), true);
+    changed();
+    await held;
+  });
+  await changedInside;
+  assert.equal((await store.authorizations.findById('az-tx'))?.revokedAt, null, 'an uncommitted change is not visible outside its transaction');
+  let second: boolean | undefined;
+  const revoke = store.authorizations.revoke('az-tx', '2026-01-01T00:00:02.000Z').then((result) => (second = result));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(second, undefined, 'the write waits for the open transaction');
+  release();
+  await transaction;
+  assert.equal(await revoke, false, 'then it sees the committed change');
+  assert.equal((await store.authorizations.findById('az-tx'))?.revokedAt, '2026-01-01T00:00:01.000Z');
 });

@@ -2,7 +2,8 @@
 // introspection endpoints: the client credentials grant and the refresh-token
 // grant (rotating) with ES256 JWT access tokens (RFC 9068), and introspection.
 // Env: PORT, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_USER_CLIENT_ID,
-// BENCH_USER_CLIENT_SECRET, BENCH_SIDE_PORT.
+// BENCH_USER_CLIENT_SECRET, BENCH_SIDE_PORT; BENCH_SQLITE (a file path) stores
+// everything there (bench/servers/oidc-sqlite-adapter.ts) instead of in memory.
 //
 // The refresh tokens a user grant would hold are minted through the
 // provider's own models (no browser, no interaction) and handed out by a side
@@ -11,6 +12,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Provider } from 'oidc-provider';
+import { sqliteAdapter } from './oidc-sqlite-adapter.ts';
 
 const port = Number(process.env.PORT ?? 0);
 const sidePort = Number(process.env.BENCH_SIDE_PORT ?? 0);
@@ -35,6 +37,7 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export(
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 
 const provider = new Provider(issuer, {
+  ...(process.env.BENCH_SQLITE ? { adapter: sqliteAdapter(process.env.BENCH_SQLITE) } : {}),
   jwks: {
     keys: [
       { ...ec, kid: 'bench-es256', alg: 'ES256', use: 'sig' },

@@ -5,6 +5,7 @@ import { hashSecret, randomToken } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';
 import { newId, now } from '../ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
+import { ReadCache } from '../store/read-cache.ts';
 
 export const GRANT_TYPES = [
   'authorization_code',
@@ -105,7 +106,7 @@ export class ClientService {
   readonly #store: Store;
   readonly #revocations: RevocationList;
   readonly #accessTokenTtl: number;
-  readonly #cache = new Map<string, { client: Client; cachedAt: number }>();
+  readonly #cache = new ReadCache<Client>({ ttlMs: CACHE_TTL_MS, size: CACHE_SIZE });
 
   constructor(store: Store, options: ClientServiceOptions) {
     this.#store = store;
@@ -159,14 +160,10 @@ export class ClientService {
   /** The client, from the cache when it is fresh (the token endpoint's hot path) unless `fresh` asks for the store. */
   async find(clientId: string, options: { fresh?: boolean } = {}): Promise<Client | undefined> {
     const cached = options.fresh ? undefined : this.#cache.get(clientId);
-    if (cached && Date.now() - cached.cachedAt < CACHE_TTL_MS) return cached.client;
+    if (cached) return cached;
     const client = await this.#store.clients.findById(clientId);
-    if (client) {
-      if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(clientId, { client, cachedAt: Date.now() });
-    } else {
-      this.#cache.delete(clientId);
-    }
+    if (client) this.#cache.set(clientId, client);
+    else this.#cache.delete(clientId);
     return client;
   }
 

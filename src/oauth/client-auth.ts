@@ -4,6 +4,7 @@ import type { Client } from '../store/store.ts';
 import type { ClientService } from '../client/client-service.ts';
 import { secretMatches } from '../security/secrets.ts';
 import { OAuthError } from './errors.ts';
+import { now } from '../ids.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -62,7 +63,7 @@ function secretAccepted(client: Client, secret: string): boolean {
   if (secretMatches(secret, client.secretHash)) return true;
   // During a rotation's grace period the previous secret still works.
   return client.previousSecretExpiresAt !== null
-    && client.previousSecretExpiresAt > new Date().toISOString()
+    && client.previousSecretExpiresAt > now()
     && secretMatches(secret, client.previousSecretHash);
 }
 

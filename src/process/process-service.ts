@@ -1,19 +1,31 @@
 import type { Process, ProcessPage, Store } from '../store/store.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { newId, now } from '../ids.ts';
+import { ReadCache } from '../store/read-cache.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
+// The API's GET by id is its hot path (scripts poll it), so processes are
+// cached by id; the store read was about a third of that request's cost.
+// Nothing changes a process after it is created yet. An update or delete
+// added here must drop the entry (#cache.delete) and post a change notice
+// for the other nodes, as ClientService does for clients.
+const CACHE_TTL_MS = 30_000;
+const CACHE_SIZE = 10_000;
+
 export class ProcessService {
   readonly #store: Store;
+  readonly #cache = new ReadCache<Process>({ ttlMs: CACHE_TTL_MS, size: CACHE_SIZE });
   constructor(store: Store) {
     this.#store = store;
   }
 
   async get(workspaceId: string, id: string): Promise<Process> {
-    const process = await this.#store.processes.findInWorkspace(workspaceId, id);
+    const cached = this.#cache.get(id);
+    const process = cached ?? await this.#store.processes.findInWorkspace(workspaceId, id);
     // Another workspace's process is indistinguishable from a missing one.
-    if (!process) throw new NotFoundError(`process ${id} not found`);
+    if (!process || process.workspaceId !== workspaceId) throw new NotFoundError(`process ${id} not found`);
+    if (!cached) this.#cache.set(id, process);
     return process;
   }
 

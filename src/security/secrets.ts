@@ -1,17 +1,33 @@
 // Random tokens, hashes for high-entropy secrets, and password hashing.
-import { argon2, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { argon2, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+// Random bytes come from a pool filled 4 KiB at a time: one system call per
+// hundred or so tokens instead of one each. Each slice is used once.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
 
 /** `bytes` random bytes as base64url; 32 bytes = 256 bits. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > POOL_BYTES) return randomBytes(bytes).toString('base64url');
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const token = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return token;
 }
+
+/** 128 random bits as base64url (a jti). */
+export const randomId128 = (): string => randomToken(16);
 
 /**
  * Hash for high-entropy secrets (client secrets, refresh tokens, PATs). These
  * cannot be guessed, so a slow hash would only cap throughput; SHA-256 is enough.
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 /** Constant-time comparison of two strings (of any length). */
@@ -53,21 +69,4 @@ export async function verifyPassword(password: string, phc: string | null): Prom
     memory: Number(m), passes: Number(t), parallelism: Number(p), tagLength: expected.length,
   });
   return timingSafeEqual(actual, expected);
-}
-
-// Random ids for every token (a jti) come from a pool filled 4 KiB at a time:
-// one system call per 256 ids instead of one each. Each slice is used once.
-const POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/** 128 random bits as base64url, from the pool. */
-export function randomId128(): string {
-  if (poolOffset + 16 > pool.length) {
-    pool = randomBytes(POOL_BYTES);
-    poolOffset = 0;
-  }
-  const id = pool.toString('base64url', poolOffset, poolOffset + 16);
-  poolOffset += 16;
-  return id;
 }

@@ -3,6 +3,7 @@ import * as initial from './migrations/001_initial.ts';
 import * as userGrants from './migrations/002_user_grants.ts';
 import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
 import * as clientSecretLookup from './migrations/004_client_secret_lookup.ts';
+import * as refreshOnAuthorization from './migrations/005_refresh_on_authorization.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '002_user_grants': userGrants,
   '003_tokens_and_devices': tokensAndDevices,
   '004_client_secret_lookup': clientSecretLookup,
+  '005_refresh_on_authorization': refreshOnAuthorization,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -89,6 +89,13 @@ export interface AuthorizationsTable {
   scopes: string;
   created_at: string;
   revoked_at: string | null;
+  refresh_handle: string | null;
+  refresh_hash: string | null;
+  refresh_previous_hash: string | null;
+  refresh_rotated_at: string | null;
+  refresh_nonce: string | null;
+  refresh_issued_at: string | null;
+  refresh_expires_at: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -100,15 +107,6 @@ export interface AuthorizationCodesTable {
   code_challenge: string | null;
   expires_at: string;
   used_at: string | null;
-  created_at: string;
-}
-
-export interface RefreshTokensTable {
-  token_hash: string;
-  authorization_id: string;
-  scopes: string;
-  expires_at: string;
-  rotated_at: string | null;
   created_at: string;
 }
 
@@ -163,7 +161,6 @@ export interface Database {
   consents: ConsentsTable;
   authorizations: AuthorizationsTable;
   authorization_codes: AuthorizationCodesTable;
-  refresh_tokens: RefreshTokensTable;
   revocations: RevocationsTable;
   attempt_counters: AttemptCountersTable;
   personal_access_tokens: PersonalAccessTokensTable;

@@ -81,6 +81,28 @@ export interface Authorization {
   scopes: string[];
   createdAt: string;
   revokedAt: string | null;
+  /** Its refresh-token family, if the client may refresh: one row, rotated in place. */
+  refresh: RefreshState | null;
+}
+
+/**
+ * The live refresh token of an authorization. Rotation rewrites this state
+ * with one conditional update of one row, so a refresh costs one read and one
+ * write; a token presented again after its rotation is recognised by its
+ * family handle and revokes the family (RFC 9700 §4.14.2).
+ */
+export interface RefreshState {
+  /** The token's family part: random, and only ever found inside refresh tokens. */
+  handle: string;
+  /** SHA-256 of the current token. */
+  tokenHash: string;
+  /** SHA-256 of the token it replaced, and when that happened (for the grace window). */
+  previousHash: string | null;
+  rotatedAt: string | null;
+  /** The salt that derived the current token from the previous one, so a retry in the grace window gets the same token. */
+  nonce: string | null;
+  issuedAt: string;
+  expiresAt: string;
 }
 
 export interface AuthorizationCode {
@@ -93,15 +115,6 @@ export interface AuthorizationCode {
   codeChallenge: string | null;
   expiresAt: string;
   usedAt: string | null;
-  createdAt: string;
-}
-
-export interface RefreshToken {
-  tokenHash: string;
-  authorizationId: string;
-  scopes: string[];
-  expiresAt: string;
-  rotatedAt: string | null;
   createdAt: string;
 }
 
@@ -231,10 +244,20 @@ export interface AuthorizationRepository {
   revoke(id: string, at: string): Promise<boolean>;
   /** Revokes every live authorization of a user for a client; returns their ids. */
   revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]>;
+  /** The authorization whose refresh-token family has this handle. */
+  findByRefreshHandle(handle: string): Promise<Authorization | undefined>;
+  /** Gives the authorization its first refresh token. */
+  startRefresh(id: string, state: RefreshState): Promise<void>;
+  /**
+   * Replaces the refresh token whose hash is `currentHash` with `next`, if it
+   * is still the current one and the authorization is not revoked; false
+   * otherwise (atomic, so of two concurrent rotations only one wins).
+   */
+  rotateRefresh(id: string, currentHash: string, next: RefreshState): Promise<boolean>;
   /**
    * A user's unrevoked authorizations that can still act: made after
-   * `createdAfter` (their access token may live), or holding an unrotated,
-   * unexpired refresh token at `now`.
+   * `createdAfter` (their access token may live), or holding an unexpired
+   * refresh token at `now`.
    */
   listLiveForUser(userId: string, createdAfter: string, now: string): Promise<Authorization[]>;
 }
@@ -244,13 +267,6 @@ export interface AuthorizationCodeRepository {
   findByHash(codeHash: string): Promise<AuthorizationCode | undefined>;
   /** Marks the code used; false if it had been used already (atomic, so only one exchange wins). */
   markUsed(codeHash: string, at: string): Promise<boolean>;
-}
-
-export interface RefreshTokenRepository {
-  insert(token: RefreshToken): Promise<void>;
-  findByHash(tokenHash: string): Promise<RefreshToken | undefined>;
-  /** Marks the token rotated; false if it had been already (atomic). */
-  markRotated(tokenHash: string, at: string): Promise<boolean>;
 }
 
 export interface RevocationRepository {
@@ -300,7 +316,6 @@ export interface Store {
   consents: ConsentRepository;
   authorizations: AuthorizationRepository;
   authorizationCodes: AuthorizationCodeRepository;
-  refreshTokens: RefreshTokenRepository;
   revocations: RevocationRepository;
   attemptCounters: AttemptCounterRepository;
   personalAccessTokens: PersonalAccessTokenRepository;
@@ -308,7 +323,7 @@ export interface Store {
   /** Runs `work` in one transaction: every change it makes lands, or none does. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
-   * Deletes rows whose time is up (sessions, codes, refresh tokens, device
+   * Deletes rows whose time is up (sessions, codes, device
    * requests, revocations, attempt counters), at most `batch` rows per
    * statement so a purge never holds a long lock. Returns the rows deleted.
    */

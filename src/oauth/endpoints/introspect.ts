@@ -35,14 +35,14 @@ function describe(found: PresentedToken | null, clientId: string, deps: Introspe
     return { active: true, scope, client_id, sub, exp, iat, iss, aud, jti, token_type: 'Bearer' };
   }
   if (found?.kind === 'refresh_token') {
-    const { token, authorization } = found;
-    const live = authorization.clientId === clientId && authorization.revokedAt === null
-      && token.rotatedAt === null && Date.parse(token.expiresAt) > Date.now();
+    const { authorization, current } = found;
+    const { refresh } = authorization;
+    const live = current && authorization.clientId === clientId && authorization.revokedAt === null && Date.parse(refresh.expiresAt) > Date.now();
     if (!live) return inactive;
     // No token_type: RFC 6749 §5.1 types name access tokens (oidc-provider omits it too).
     return {
-      active: true, scope: token.scopes.join(' '), client_id: authorization.clientId, sub: authorization.userId,
-      exp: seconds(token.expiresAt), iat: seconds(token.createdAt), iss: deps.issuer,
+      active: true, scope: authorization.scopes.join(' '), client_id: authorization.clientId, sub: authorization.userId,
+      exp: seconds(refresh.expiresAt), iat: seconds(refresh.issuedAt), iss: deps.issuer,
     };
   }
   return inactive;

@@ -1,6 +1,5 @@
 // RFC 6749 §4.1.3 with PKCE (RFC 7636) and the code rules of RFC 9700 §4.2.4:
 // single use, short-lived, and a replay revokes everything the code issued.
-import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import { hashSecret, safeEqual } from '../../security/secrets.ts';
 import { now } from '../../ids.ts';
@@ -10,7 +9,8 @@ import type { Grant, GrantRequest, TokenResponse } from './grant.ts';
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-export const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
+/** The S256 code challenge of a verifier (RFC 7636 §4.2): BASE64URL(SHA-256(verifier)). */
+export const s256 = hashSecret;
 
 export class AuthorizationCodeGrant implements Grant {
   readonly type = 'authorization_code';

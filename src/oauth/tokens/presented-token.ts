@@ -1,26 +1,35 @@
 // Identifies a token presented to the revocation or introspection endpoint.
 // Refresh tokens and access tokens differ in form (a `ghr_` prefix against a
 // JWT), so no `token_type_hint` is needed to find either.
-import type { Authorization, RefreshToken, Store } from '../../store/store.ts';
-import { hashSecret } from '../../security/secrets.ts';
+import type { Authorization, RefreshState, Store } from '../../store/store.ts';
+import { hashSecret, safeEqual } from '../../security/secrets.ts';
 import { InvalidTokenError, type AccessTokenClaims, type AccessTokens } from './access-token.ts';
-import { REFRESH_TOKEN_PREFIX } from './user-tokens.ts';
+import { REFRESH_TOKEN_PREFIX, refreshHandleOf } from './refresh-family.ts';
 
 export type PresentedToken =
   | { kind: 'access_token'; claims: AccessTokenClaims }
-  | { kind: 'refresh_token'; token: RefreshToken; authorization: Authorization };
+  /** `current`: false for the token the current one replaced (rotated, no longer usable). */
+  | { kind: 'refresh_token'; authorization: Authorization & { refresh: RefreshState }; current: boolean };
 
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
- * The refresh token (found by hash, whatever its state) or the access token
- * (signature, `iss`, `aud` and `exp` verified) that `value` is; null if neither.
+ * The refresh token (its family's current one, or the one that replaced) or
+ * the access token (signature, `iss`, `aud` and `exp` verified) that `value`
+ * is; null if neither.
  */
 export async function findPresentedToken(deps: { store: Store; accessTokens: AccessTokens }, value: string): Promise<PresentedToken | null> {
   if (value.startsWith(REFRESH_TOKEN_PREFIX)) {
-    const token = await deps.store.refreshTokens.findByHash(hashSecret(value));
-    const authorization = token && await deps.store.authorizations.findById(token.authorizationId);
-    return token && authorization ? { kind: 'refresh_token', token, authorization } : null;
+    const handle = refreshHandleOf(value);
+    const authorization = handle === null ? undefined : await deps.store.authorizations.findByRefreshHandle(handle);
+    const refresh = authorization?.refresh;
+    if (!authorization || !refresh) return null;
+    const hash = hashSecret(value);
+    if (safeEqual(hash, refresh.tokenHash)) return { kind: 'refresh_token', authorization: { ...authorization, refresh }, current: true };
+    if (refresh.previousHash !== null && safeEqual(hash, refresh.previousHash)) {
+      return { kind: 'refresh_token', authorization: { ...authorization, refresh }, current: false };
+    }
+    return null;
   }
   if (!JWT.test(value)) return null;
   try {

@@ -1,13 +1,11 @@
 // Tokens issued for a user's authorization (code, password, device grants):
 // an access token plus, when the client may refresh, a rotating refresh token.
-import type { Authorization, Client, Store } from '../../store/store.ts';
-import { hashSecret, randomToken } from '../../security/secrets.ts';
+import type { Authorization, Client, RefreshState, Store } from '../../store/store.ts';
 import { newId, now } from '../../ids.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import type { AccessTokens } from './access-token.ts';
+import { rotateFamily, startFamily, type IssuedRefreshToken } from './refresh-family.ts';
 import type { RevocationList } from './revocation-list.ts';
-
-export const REFRESH_TOKEN_PREFIX = 'ghr_';
 
 export class UserTokens {
   readonly #store: Store;
@@ -29,17 +27,33 @@ export class UserTokens {
     const workspace = await store.workspaces.findPersonal(userId);
     if (!workspace) throw new Error(`user ${userId} has no personal workspace`);
     const authorization: Authorization = {
-      id: newId('az-'), userId, clientId: client.clientId, workspaceId: workspace.id, scopes, createdAt: now(), revokedAt: null,
+      id: newId('az-'), userId, clientId: client.clientId, workspaceId: workspace.id, scopes, createdAt: now(), revokedAt: null, refresh: null,
     };
     await store.authorizations.insert(authorization);
     return authorization;
   }
 
   /**
-   * Issues an access token for `scopes`, and a refresh token for
-   * `refreshScopes` if the client has the refresh_token grant.
+   * Issues an access token for `scopes` and, when the client may refresh,
+   * starts the authorization's refresh-token family.
    */
-  async issue(store: Store, authorization: Authorization, client: Client, scopes: string[], refreshScopes = scopes): Promise<TokenResponse> {
+  async issue(store: Store, authorization: Authorization, client: Client, scopes: string[]): Promise<TokenResponse> {
+    const response = this.respond(authorization, client, scopes);
+    if (client.grantTypes.includes('refresh_token')) {
+      const refresh = startFamily(Date.now(), this.#refreshTtl);
+      await store.authorizations.startRefresh(authorization.id, refresh.state);
+      response.refresh_token = refresh.token;
+    }
+    return response;
+  }
+
+  /** The successor of the family's current token `current` (not yet stored). */
+  nextRefreshToken(current: string, state: RefreshState): IssuedRefreshToken {
+    return rotateFamily(current, state, Date.now(), this.#refreshTtl);
+  }
+
+  /** The token response: a new access token for `scopes`, with `refreshToken` if given. */
+  respond(authorization: Authorization, client: Client, scopes: string[], refreshToken?: string): TokenResponse {
     const access = this.#accessTokens.issue({
       subject: authorization.userId,
       clientId: client.clientId,
@@ -48,18 +62,7 @@ export class UserTokens {
       authorizationId: authorization.id,
     });
     const response: TokenResponse = { access_token: access.accessToken, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
-    if (client.grantTypes.includes('refresh_token')) {
-      const refreshToken = REFRESH_TOKEN_PREFIX + randomToken(32);
-      await store.refreshTokens.insert({
-        tokenHash: hashSecret(refreshToken),
-        authorizationId: authorization.id,
-        scopes: refreshScopes,
-        expiresAt: new Date(Date.now() + this.#refreshTtl * 1000).toISOString(),
-        rotatedAt: null,
-        createdAt: now(),
-      });
-      response.refresh_token = refreshToken;
-    }
+    if (refreshToken !== undefined) response.refresh_token = refreshToken;
     return response;
   }
 

@@ -1,10 +1,11 @@
-// Kysely repositories for sessions, consent, authorizations, codes and refresh tokens.
+// Kysely repositories for sessions, consent, authorizations (with their refresh tokens) and codes.
 import type { Kysely, Selectable } from 'kysely';
-import type { AuthorizationCodesTable, AuthorizationsTable, Database, RefreshTokensTable } from '../schema.ts';
+import type { AuthorizationCodesTable, AuthorizationsTable, Database } from '../schema.ts';
 import type {
   Authorization, AuthorizationCode, AuthorizationCodeRepository, AuthorizationRepository, Consent,
-  ConsentRepository, RefreshToken, RefreshTokenRepository, Session, SessionRepository,
+  ConsentRepository, RefreshState, Session, SessionRepository,
 } from '../store.ts';
+import { prepared } from '../prepared.ts';
 
 const json = (value: string[]): string => JSON.stringify(value);
 const list = (value: string): string[] => JSON.parse(value) as string[];
@@ -79,6 +80,19 @@ export class Consents implements ConsentRepository {
   }
 }
 
+const toRefreshState = (row: Selectable<AuthorizationsTable>): RefreshState | null =>
+  row.refresh_handle === null || row.refresh_hash === null || row.refresh_issued_at === null || row.refresh_expires_at === null
+    ? null
+    : {
+      handle: row.refresh_handle,
+      tokenHash: row.refresh_hash,
+      previousHash: row.refresh_previous_hash,
+      rotatedAt: row.refresh_rotated_at,
+      nonce: row.refresh_nonce,
+      issuedAt: row.refresh_issued_at,
+      expiresAt: row.refresh_expires_at,
+    };
+
 const toAuthorization = (row: Selectable<AuthorizationsTable>): Authorization => ({
   id: row.id,
   userId: row.user_id,
@@ -87,6 +101,35 @@ const toAuthorization = (row: Selectable<AuthorizationsTable>): Authorization =>
   scopes: list(row.scopes),
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
+  refresh: toRefreshState(row),
+});
+
+type RefreshParam = 'handle' | 'hash' | 'previousHash' | 'rotatedAt' | 'nonce' | 'issuedAt' | 'expiresAt';
+
+/** The refresh columns, each with `value(its name)`: a state's values, or a prepared query's markers. */
+const refreshColumns = (value: (name: RefreshParam) => string | null) => ({
+  refresh_handle: value('handle'),
+  refresh_hash: value('hash'),
+  refresh_previous_hash: value('previousHash'),
+  refresh_rotated_at: value('rotatedAt'),
+  refresh_nonce: value('nonce'),
+  refresh_issued_at: value('issuedAt'),
+  refresh_expires_at: value('expiresAt'),
+});
+
+const refreshRow = (state: RefreshState) => {
+  const values = refreshValues(state);
+  return refreshColumns((name) => values[name]);
+};
+
+const refreshValues = (state: RefreshState): Record<RefreshParam, string | null> => ({
+  handle: state.handle,
+  hash: state.tokenHash,
+  previousHash: state.previousHash,
+  rotatedAt: state.rotatedAt,
+  nonce: state.nonce,
+  issuedAt: state.issuedAt,
+  expiresAt: state.expiresAt,
 });
 
 export class Authorizations implements AuthorizationRepository {
@@ -94,6 +137,13 @@ export class Authorizations implements AuthorizationRepository {
   constructor(db: Kysely<Database>) {
     this.#db = db;
   }
+  // The refresh grant's two statements: one read and one conditional write.
+  readonly #byRefreshHandle = prepared<'handle', Selectable<AuthorizationsTable>>((param) =>
+    this.#db.selectFrom('authorizations').selectAll().where('refresh_handle', '=', param('handle')));
+  readonly #rotateRefresh = prepared<RefreshParam | 'id' | 'currentHash', unknown>((param) =>
+    this.#db.updateTable('authorizations').set(refreshColumns(param))
+      .where('id', '=', param('id')).where('refresh_hash', '=', param('currentHash')).where('revoked_at', 'is', null));
+
   async insert(a: Authorization): Promise<void> {
     await this.#db.insertInto('authorizations').values({
       id: a.id,
@@ -103,7 +153,20 @@ export class Authorizations implements AuthorizationRepository {
       scopes: json(a.scopes),
       created_at: a.createdAt,
       revoked_at: a.revokedAt,
+      ...(a.refresh ? refreshRow(a.refresh) : {}),
     }).execute();
+  }
+  async findByRefreshHandle(handle: string): Promise<Authorization | undefined> {
+    const row = (await this.#db.executeQuery(this.#byRefreshHandle({ handle }))).rows[0];
+    return row && toAuthorization(row);
+  }
+  async startRefresh(id: string, state: RefreshState): Promise<void> {
+    await this.#db.updateTable('authorizations').set(refreshRow(state))
+      .where('id', '=', id).execute();
+  }
+  async rotateRefresh(id: string, currentHash: string, next: RefreshState): Promise<boolean> {
+    const result = await this.#db.executeQuery(this.#rotateRefresh({ ...refreshValues(next), id, currentHash }));
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
   async findById(id: string): Promise<Authorization | undefined> {
     const row = await this.#db.selectFrom('authorizations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -125,9 +188,7 @@ export class Authorizations implements AuthorizationRepository {
       .where('user_id', '=', userId).where('revoked_at', 'is', null)
       .where((eb) => eb.or([
         eb('created_at', '>', createdAfter),
-        eb.exists(eb.selectFrom('refresh_tokens').select('token_hash')
-          .whereRef('refresh_tokens.authorization_id', '=', 'authorizations.id')
-          .where('refresh_tokens.rotated_at', 'is', null).where('refresh_tokens.expires_at', '>', now)),
+        eb.and([eb('refresh_hash', 'is not', null), eb('refresh_expires_at', '>', now)]),
       ]))
       .orderBy('created_at').execute();
     return rows.map(toAuthorization);
@@ -171,41 +232,6 @@ export class AuthorizationCodes implements AuthorizationCodeRepository {
   async markUsed(codeHash: string, at: string): Promise<boolean> {
     const result = await this.#db.updateTable('authorization_codes').set({ used_at: at })
       .where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
-    return result.numUpdatedRows > 0n;
-  }
-}
-
-const toRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshToken => ({
-  tokenHash: row.token_hash,
-  authorizationId: row.authorization_id,
-  scopes: list(row.scopes),
-  expiresAt: row.expires_at,
-  rotatedAt: row.rotated_at,
-  createdAt: row.created_at,
-});
-
-export class RefreshTokens implements RefreshTokenRepository {
-  readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
-  }
-  async insert(token: RefreshToken): Promise<void> {
-    await this.#db.insertInto('refresh_tokens').values({
-      token_hash: token.tokenHash,
-      authorization_id: token.authorizationId,
-      scopes: json(token.scopes),
-      expires_at: token.expiresAt,
-      rotated_at: token.rotatedAt,
-      created_at: token.createdAt,
-    }).execute();
-  }
-  async findByHash(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.#db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row && toRefreshToken(row);
-  }
-  async markRotated(tokenHash: string, at: string): Promise<boolean> {
-    const result = await this.#db.updateTable('refresh_tokens').set({ rotated_at: at })
-      .where('token_hash', '=', tokenHash).where('rotated_at', 'is', null).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 }
