@@ -157,8 +157,11 @@ interface Generator {
   name: string;
   script: string;
   spec: () => Promise<object>;
-  /** Called with each measurement's result (the refresh chains go on from the tokens it ends with). */
-  after?: (result: RefreshLoadResult) => void;
+  /**
+   * Called with each measurement's result (the refresh chains go on from the
+   * tokens it ends with; introspection checks its token was active throughout).
+   */
+  after?: (result: RefreshLoadResult) => void | Promise<void>;
   /** How the clients are described in the log line. */
   clients: string;
   /** Warn when the generator's own CPU was nearly saturated (a closed loop in Node, unlike autocannon, is not known to keep up). */
@@ -169,6 +172,29 @@ interface Generator {
 function autocannon(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Generator {
   const full: LoadSpec = { ...spec, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
   return { name: 'autocannon', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections`, watchOwnCpu: false };
+}
+
+/**
+ * autocannon on an introspection endpoint, with a token `mint` makes afresh
+ * for each measurement, checked active before and after it: a 200 says
+ * nothing of the answer, and oidc-provider's in-memory store (an LRU of 1,000
+ * entries) drops an idle token once the refresh rounds have filled it, after
+ * which it answers {"active":false}, faster.
+ */
+function introspection(who: string, url: string, mint: () => Promise<Record<string, string>>): Generator {
+  let params: Record<string, string> | undefined;
+  return {
+    name: 'autocannon',
+    script: 'bench/load.ts',
+    spec: async (): Promise<LoadSpec> => {
+      params = await mint();
+      await checkIntrospection(who, url, params);
+      return { url, method: 'POST', headers: FORM, body: new URLSearchParams(params).toString(), connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
+    },
+    after: () => checkIntrospection(who, url, params!),
+    clients: `${CONNECTIONS} connections`,
+    watchOwnCpu: false,
+  };
 }
 
 /**
@@ -214,7 +240,7 @@ async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measuremen
     const { failures, ...rest } = result;
     throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
   }
-  generator.after?.(result as RefreshLoadResult);
+  await generator.after?.(result as RefreshLoadResult);
   // A closed loop such as bench/refresh-load.ts must not be what limits the rate.
   const busy = result.cpuMs / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
   if (generator.watchOwnCpu && busy > 0.9) {
@@ -334,10 +360,12 @@ async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
   const fetched = await expectJson(await fetch(processUrl, { headers: auth }), `Gatehouse GET /api/v1/processes/${created.id}`);
   if (fetched.id !== created.id) throw new BenchError(`Gatehouse returned the wrong process: ${JSON.stringify(fetched)}`);
 
-  // Introspection of the client credentials token above, by the client it was issued to.
+  // Introspection of a client credentials token, by the client it was issued to.
   const introspectUrl = `${base}/oauth/introspect`;
-  const introspectParams = { token, token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
-  await checkIntrospection('Gatehouse', introspectUrl, introspectParams);
+  const mintForIntrospection = async () => {
+    const fresh = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), 'Gatehouse POST /oauth/token');
+    return { token: String(fresh.access_token), token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
+  };
 
   // The refresh-token grant: a confidential client with the password grant
   // for the seed tokens, and the same scope as oidc-provider's refresh tokens.
@@ -364,10 +392,7 @@ async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
   return [
     { key: 'gatehouseToken', label: 'Gatehouse     POST /oauth/token (client_credentials)', server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
     { key: 'gatehouseGet', label: 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, generator: autocannon({ url: processUrl, headers: auth }) },
-    {
-      key: 'gatehouseIntrospect', label: 'Gatehouse     POST /oauth/introspect (access token)', server,
-      generator: autocannon({ url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString() }),
-    },
+    { key: 'gatehouseIntrospect', label: 'Gatehouse     POST /oauth/introspect (access token)', server, generator: introspection('Gatehouse', introspectUrl, mintForIntrospection) },
     {
       key: 'gatehouseRefresh', label: 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server,
       generator: refreshChains('Gatehouse refresh', { url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret }, seed),
@@ -405,15 +430,15 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
 
   // oidc-provider refuses to introspect JWTs ("Structured JWT Tokens cannot
   // be introspected"), so the client credentials token introspected here is
-  // an opaque one, for a resource server configured for opaque tokens. Its
-  // lifetime (an hour) outlasts the bench.
+  // an opaque one, for a resource server configured for opaque tokens.
   const introspectUrl = String(metadata.introspection_endpoint);
-  const opaque = await expectJson(await post(tokenUrl, {
-    grant_type: 'client_credentials', scope: 'process_read', resource: `${base}/opaque-api`, client_id: clientId, client_secret: clientSecret,
-  }), `oidc-provider POST ${tokenUrl} (client_credentials, opaque)`);
-  if (typeof opaque.access_token !== 'string') throw new BenchError(`oidc-provider returned no access token: ${JSON.stringify(opaque)}`);
-  const introspectParams = { token: opaque.access_token, token_type_hint: 'access_token', client_id: clientId, client_secret: clientSecret };
-  await checkIntrospection('oidc-provider', introspectUrl, introspectParams);
+  const mintForIntrospection = async () => {
+    const opaque = await expectJson(await post(tokenUrl, {
+      grant_type: 'client_credentials', scope: 'process_read', resource: `${base}/opaque-api`, client_id: clientId, client_secret: clientSecret,
+    }), `oidc-provider POST ${tokenUrl} (client_credentials, opaque)`);
+    if (typeof opaque.access_token !== 'string') throw new BenchError(`oidc-provider returned no access token: ${JSON.stringify(opaque)}`);
+    return { token: opaque.access_token, token_type_hint: 'access_token', client_id: clientId, client_secret: clientSecret };
+  };
 
   // Refresh tokens of user grants, minted by the server's own models (see
   // bench/servers/oidc-provider.ts), each on a grant of its own.
@@ -434,7 +459,7 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
     { key: 'oidcProviderToken', label: `oidc-provider POST ${path} (client_credentials)`, server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
     {
       key: 'oidcProviderIntrospect', label: `oidc-provider POST ${new URL(introspectUrl).pathname} (access token)`, server,
-      generator: autocannon({ url: introspectUrl, method: 'POST', headers: FORM, body: new URLSearchParams(introspectParams).toString() }),
+      generator: introspection('oidc-provider', introspectUrl, mintForIntrospection),
     },
     {
       key: 'oidcProviderRefresh', label: `oidc-provider POST ${path} (refresh_token, rotating)`, server,

@@ -55,13 +55,26 @@ class LazyRequestLogger implements FastifyBaseLogger {
   set level(level: LevelWithSilentOrString) {
     this.#real().level = level;
   }
-  readonly silent: LogFn = () => {};
-  readonly fatal: LogFn = (...args: Parameters<LogFn>) => this.#log('fatal', args);
-  readonly error: LogFn = (...args: Parameters<LogFn>) => this.#log('error', args);
-  readonly warn: LogFn = (...args: Parameters<LogFn>) => this.#log('warn', args);
-  readonly info: LogFn = (...args: Parameters<LogFn>) => this.#log('info', args);
-  readonly debug: LogFn = (...args: Parameters<LogFn>) => this.#log('debug', args);
-  readonly trace: LogFn = (...args: Parameters<LogFn>) => this.#log('trace', args);
+  // Methods on the prototype, not arrow properties: nothing is allocated per request.
+  silent(): void {}
+  fatal(...args: Parameters<LogFn>): void {
+    this.#log('fatal', args);
+  }
+  error(...args: Parameters<LogFn>): void {
+    this.#log('error', args);
+  }
+  warn(...args: Parameters<LogFn>): void {
+    this.#log('warn', args);
+  }
+  info(...args: Parameters<LogFn>): void {
+    this.#log('info', args);
+  }
+  debug(...args: Parameters<LogFn>): void {
+    this.#log('debug', args);
+  }
+  trace(...args: Parameters<LogFn>): void {
+    this.#log('trace', args);
+  }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options);
