@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './support/server.ts';
 import { createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest, assertOAuthError, type JsonResponse } from './support/http.ts';
-import { passwordClient, refresh, userTokens, type UserTokenPair } from './support/user-tokens.ts';
+import { passwordClient, refresh, userTokens, within, type UserTokenPair } from './support/user-tokens.ts';
 import { KyselyStore } from '../src/store/kysely-store.ts';
 import { ClientService } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
@@ -201,4 +201,35 @@ test('a client without the refresh_token grant gets no refresh token', async () 
   const refresher = await passwordClient(server, user.email);
   const theirs = await userTokens(server, refresher, user);
   assertOAuthError(await refresh(server, client, theirs.refresh_token!), 400, 'unauthorized_client');
+});
+
+test('disabling the user (by the CLI, another process) ends their refresh tokens, one just rotated here included', async () => {
+  const { user, process, client } = await setUp();
+  const fresh = await userTokens(server, client, user);
+  const first = await userTokens(server, client, user);
+  const rotated = assertRefreshed(await refresh(server, client, first.refresh_token!));
+  const disabled = await server.cli('users', 'disable', '--email', user.email);
+  assert.equal(disabled.code, 0, disabled.stderr);
+  for (const token of [fresh.refresh_token!, rotated.refresh_token!]) {
+    assertOAuthError(await refresh(server, client, token), 400, 'invalid_grant');
+  }
+  // Its live access token stops once the CLI's revocation reaches the server (it polls every second).
+  assert.notEqual(await within(3_000, async () => (await apiStatus(server, process.id, rotated.access_token)) === 401), null);
+  // Enabled again, the user signs in anew; the old families stay ended.
+  assert.equal((await server.cli('users', 'enable', '--email', user.email)).code, 0);
+  assertOAuthError(await refresh(server, client, rotated.refresh_token!), 400, 'invalid_grant');
+  assertRefreshed(await refresh(server, client, (await userTokens(server, client, user)).refresh_token!));
+});
+
+test('two servers on one store: a token one of them rotated is reuse at the other, and revokes the family there too', async (t) => {
+  const other = await startServer({ env: { DATABASE_URL: server.env.DATABASE_URL! } });
+  t.after(() => other.stop());
+  const { user, client } = await setUp();
+  const first = await userTokens(server, client, user);
+  const second = assertRefreshed(await refresh(server, client, first.refresh_token!));
+  const third = assertRefreshed(await refresh(other, client, second.refresh_token!));
+  // The first server issued `second` last, but the other has rotated it since.
+  assertOAuthError(await refresh(server, client, second.refresh_token!), 400, 'invalid_grant');
+  assertOAuthError(await refresh(other, client, third.refresh_token!), 400, 'invalid_grant');
+  assertOAuthError(await refresh(server, client, third.refresh_token!), 400, 'invalid_grant');
 });

@@ -74,8 +74,9 @@ test('a code is marked used once, even under concurrent exchanges; consent upser
   assert.deepEqual(consents[0]?.scopes, ['process', 'process_read']);
   assert.equal(consents[0]?.clientName, 'S');
 
-  assert.deepEqual(await store.authorizations.revokeForUserAndClient(user.id, client.clientId, at), ['a1']);
-  assert.deepEqual(await store.authorizations.revokeForUserAndClient(user.id, client.clientId, at), []);
+  assert.deepEqual(await store.authorizations.revokeForUser(user.id, at, 'another-client'), []);
+  assert.deepEqual(await store.authorizations.revokeForUser(user.id, at, client.clientId), ['a1']);
+  assert.deepEqual(await store.authorizations.revokeForUser(user.id, at, client.clientId), []);
 });
 
 test('a transaction that fails leaves nothing behind', async () => {

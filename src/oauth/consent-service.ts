@@ -46,7 +46,7 @@ export class ConsentService {
   async revoke(userId: string, clientId: string): Promise<boolean> {
     return this.#store.transaction(async (tx) => {
       const hadConsent = await tx.consents.delete(userId, clientId);
-      const revoked = await tx.authorizations.revokeForUserAndClient(userId, clientId, now());
+      const revoked = await tx.authorizations.revokeForUser(userId, now(), clientId);
       for (const id of revoked) await this.#revocations.revoke('authorization', id, this.#accessTtl, tx);
       return hadConsent || revoked.length > 0;
     });

@@ -242,8 +242,8 @@ export interface AuthorizationRepository {
   findById(id: string): Promise<Authorization | undefined>;
   /** Marks it revoked; false if it already was (or does not exist). */
   revoke(id: string, at: string): Promise<boolean>;
-  /** Revokes every live authorization of a user for a client; returns their ids. */
-  revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]>;
+  /** Revokes every live authorization of a user (for one client, if given); returns their ids. */
+  revokeForUser(userId: string, at: string, clientId?: string): Promise<string[]>;
   /** The authorization whose refresh-token family has this handle. */
   findByRefreshHandle(handle: string): Promise<Authorization | undefined>;
   /** Gives the authorization its first refresh token. */

@@ -21,9 +21,13 @@ export class AccountAdmin {
 
   async disable(userId: string): Promise<void> {
     await this.#store.transaction(async (tx) => {
-      if (!(await tx.users.setDisabled(userId, now()))) throw new NotFoundError(`no user ${userId}`);
+      const at = now();
+      if (!(await tx.users.setDisabled(userId, at))) throw new NotFoundError(`no user ${userId}`);
       await tx.sessions.deleteForUser(userId);
       await this.#pats.revokeAllForUser(tx, userId);
+      // Every refresh-token family (and code or device grant in flight) ends:
+      // without this, an app could go on refreshing into new access tokens.
+      await tx.authorizations.revokeForUser(userId, at);
       // Access tokens already issued to the user are refused until they expire.
       await this.#revocations.revoke('user', userId, this.#accessTtl, tx);
     });

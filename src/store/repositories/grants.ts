@@ -177,10 +177,10 @@ export class Authorizations implements AuthorizationRepository {
       .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
-  async revokeForUserAndClient(userId: string, clientId: string, at: string): Promise<string[]> {
-    const rows = await this.#db.updateTable('authorizations').set({ revoked_at: at })
-      .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null)
-      .returning('id').execute();
+  async revokeForUser(userId: string, at: string, clientId?: string): Promise<string[]> {
+    let query = this.#db.updateTable('authorizations').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+    if (clientId !== undefined) query = query.where('client_id', '=', clientId);
+    const rows = await query.returning('id').execute();
     return rows.map((r) => r.id);
   }
   async listLiveForUser(userId: string, createdAfter: string, now: string): Promise<Authorization[]> {
