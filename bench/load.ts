@@ -1,7 +1,10 @@
-// The load generator, run as its own (pinned) process by bench/run.ts:
-// `node bench/load.ts '<json LoadSpec>'`. Warms up, measures, and prints one
-// JSON line with the figures on stdout.
-import autocannon from 'autocannon';
+// The load generator for a fixed request, run as its own (pinned) process by
+// bench/run.ts: `node bench/load.ts '<json LoadSpec>'`. `connections`
+// keep-alive connections each send the request again as soon as its response
+// is in, for a warm-up and then a measured period. Prints one JSON line with
+// the figures on stdout.
+import { performance } from 'node:perf_hooks';
+import { Connection, requestBytes, Tally } from './http-client.ts';
 
 export interface LoadSpec {
   url: string;
@@ -29,56 +32,28 @@ export interface LoadResult {
   cpuMs: number;
 }
 
-const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-const options = {
-  url: spec.url,
-  method: spec.method ?? 'GET',
-  headers: spec.headers ?? {},
-  ...(spec.body === undefined ? {} : { body: spec.body }),
-  connections: spec.connections,
-  pipelining: 1,
-  timeout: 10,
-};
+// Only when run as the load generator (its types are imported elsewhere).
+if (import.meta.main) {
+  const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+  const url = new URL(spec.url);
+  const request = requestBytes(spec.method ?? 'GET', url, spec.headers ?? {}, spec.body);
+  const tally = new Tally(spec.warmupSeconds, spec.durationSeconds);
 
-if (spec.warmupSeconds > 0) await autocannon({ ...options, duration: spec.warmupSeconds });
+  const worker = async (connection: Connection): Promise<void> => {
+    while (tally.running) {
+      const sent = performance.now();
+      try {
+        const reply = await connection.send(request);
+        tally.response(reply.status, sent, performance.now(), () => reply.body.toString('utf8'));
+      } catch (error) {
+        tally.error(error);
+        return;
+      }
+    }
+  };
 
-// autocannon's own latency histogram has whole-millisecond resolution, which
-// reads 0 ms for fast routes; keep the exact response times of 2xx responses.
-let latencies = new Float64Array(1 << 20);
-let count = 0;
-const instance = autocannon({ ...options, duration: spec.durationSeconds });
-instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-  if (statusCode < 200 || statusCode > 299) return;
-  if (count === latencies.length) {
-    const bigger = new Float64Array(latencies.length * 2);
-    bigger.set(latencies);
-    latencies = bigger;
-  }
-  latencies[count++] = responseTime;
-});
-const result = await instance;
-const sorted = latencies.subarray(0, count).sort();
-const percentile = (p: number) => (count === 0 ? NaN : sorted[Math.min(count - 1, Math.ceil((p / 100) * count) - 1)]!);
-let sum = 0;
-for (const value of sorted) sum += value;
-
-const statusCodes: Record<string, number> = {};
-for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count;
-const output: LoadResult = {
-  requestsPerSec: result.requests.average,
-  totalRequests: result.requests.total,
-  latencyAvgMs: count === 0 ? NaN : sum / count,
-  latencyP50Ms: percentile(50),
-  latencyP99Ms: percentile(99),
-  ok2xx: result['2xx'],
-  non2xx: result.non2xx,
-  errors: result.errors,
-  timeouts: result.timeouts,
-  statusCodes,
-  durationSeconds: result.duration,
-  cpuMs: (() => {
-    const usage = process.cpuUsage();
-    return (usage.user + usage.system) / 1000;
-  })(),
-};
-process.stdout.write(`${JSON.stringify(output)}\n`);
+  const connections = Array.from({ length: spec.connections }, () => new Connection(url));
+  await Promise.all(connections.map(worker));
+  for (const connection of connections) connection.close();
+  process.stdout.write(`${JSON.stringify({ ...tally.result(), failures: tally.failures })}\n`);
+}

@@ -2,7 +2,7 @@
 // (the ceiling) and against oidc-provider's client credentials grant,
 // refresh-token grant (rotating) and token introspection, then the ES256 JWT
 // micro-benchmark (bench/jwt.ts). Every server runs in its own process pinned
-// to CPU 0; the load generator (autocannon, or bench/refresh-load.ts for the
+// to CPU 0; the load generator (bench/load.ts, or bench/refresh-load.ts for the
 // refresh-token grant, whose every request needs the refresh token the
 // previous one returned) runs in another, pinned to CPU 1. Only one server is
 // under load at a time.
@@ -25,21 +25,21 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import type { RefreshLoadResult, RefreshLoadSpec } from './refresh-load.ts';
 
 const CONNECTIONS = 10;
-const ROUNDS = 3;
-const WARMUP_SECONDS = 1;
-const DURATION_SECONDS = 4;
+const ROUNDS = 5;
+const WARMUP_SECONDS = 0.5;
+const DURATION_SECONDS = 3;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 /**
  * Share of all CPU time used by other processes above which a figure is
- * flagged. Both CPUs are saturated by the server and autocannon, so even a
+ * flagged. Both CPUs are busy with the server and the load generator, so even a
  * few percent taken by someone else shows in the results.
  */
 const OTHER_CPU_LIMIT = 0.03;
 /** Before each measurement, wait up to this long for the CPUs to be idle. */
 const QUIET_WAIT_MS = 5_000;
-/** After this, no more waiting: the whole bench stays under ~4 minutes. */
-const PATIENCE_MS = 180_000;
+/** After this, no more waiting: the whole bench stays under ~5 minutes. */
+const PATIENCE_MS = 260_000;
 const STARTED = Date.now();
 
 const TARGETS = {
@@ -83,6 +83,8 @@ interface Measurement {
   result: LoadResult;
   /** Share of all CPU time that processes other than the bench's used during the measurement. */
   otherCpu: number;
+  /** How busy the server under load kept its CPU: near 100% means the figure is the server's limit. */
+  serverCpu: number;
 }
 
 /** How a scenario is measured: its server and the load generator's spec (made afresh each time). */
@@ -153,7 +155,7 @@ async function waitForQuiet(watched: Child[] = []): Promise<void> {
 
 /** What runs one measurement: a load generator script and its spec. */
 interface Generator {
-  /** For messages: "autocannon" or "refresh chains". */
+  /** For messages: "fixed request" or "refresh chains". */
   name: string;
   script: string;
   spec: () => Promise<object>;
@@ -164,18 +166,17 @@ interface Generator {
   after?: (result: RefreshLoadResult) => void | Promise<void>;
   /** How the clients are described in the log line. */
   clients: string;
-  /** Warn when the generator's own CPU was nearly saturated (a closed loop in Node, unlike autocannon, is not known to keep up). */
-  watchOwnCpu: boolean;
+
 }
 
-/** autocannon against `spec` in its own pinned process. */
-function autocannon(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Generator {
+/** bench/load.ts sending the same request over and over, in its own pinned process. */
+function fixedRequest(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Generator {
   const full: LoadSpec = { ...spec, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
-  return { name: 'autocannon', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections`, watchOwnCpu: false };
+  return { name: 'fixed request', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections` };
 }
 
 /**
- * autocannon on an introspection endpoint, with a token `mint` makes afresh
+ * bench/load.ts on an introspection endpoint, with a token `mint` makes afresh
  * for each measurement, checked active before and after it: a 200 says
  * nothing of the answer, and oidc-provider's in-memory store (an LRU of 1,000
  * entries) drops an idle token once the refresh rounds have filled it, after
@@ -184,7 +185,7 @@ function autocannon(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'dura
 function introspection(who: string, url: string, mint: () => Promise<Record<string, string>>): Generator {
   let params: Record<string, string> | undefined;
   return {
-    name: 'autocannon',
+    name: 'fixed request',
     script: 'bench/load.ts',
     spec: async (): Promise<LoadSpec> => {
       params = await mint();
@@ -193,7 +194,6 @@ function introspection(who: string, url: string, mint: () => Promise<Record<stri
     },
     after: () => checkIntrospection(who, url, params!),
     clients: `${CONNECTIONS} connections`,
-    watchOwnCpu: false,
   };
 }
 
@@ -218,7 +218,6 @@ function refreshChains(label: string, target: Omit<RefreshLoadSpec, 'refreshToke
       latest = result.refreshTokens;
     },
     clients: `${CONNECTIONS} workers each chaining refreshes on its own keep-alive connection`,
-    watchOwnCpu: true,
   };
 }
 
@@ -229,6 +228,9 @@ async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measuremen
   const spec = await generator.spec();
   await waitForQuiet(watched);
   log(`  measuring ${name}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${generator.clients}…`);
+  const serverPid = plan.server.process.pid;
+  const serverCpu0 = processCpuMs(serverPid);
+  const wall0 = Date.now();
   const { value: result, otherCpu } = await withOtherCpu(async () => {
     const child = spawnPinned(`${generator.name} (${name})`, LOAD_CPU, NODE, [join(ROOT, generator.script), JSON.stringify(spec)]);
     const { code, signal } = await child.closed;
@@ -236,14 +238,16 @@ async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measuremen
     const parsed = JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<RefreshLoadResult>;
     return { value: parsed, childCpuMs: parsed.cpuMs };
   }, watched);
+  // Over the whole run, warm-up and the generator's start included, so a little under 100% at best.
+  const serverCpu = (processCpuMs(serverPid) - serverCpu0) / ((Date.now() - wall0) || 1);
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok2xx === 0) {
     const { failures, ...rest } = result;
     throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
   }
   await generator.after?.(result as RefreshLoadResult);
-  // A closed loop such as bench/refresh-load.ts must not be what limits the rate.
+  // The load generator must not be what limits the rate.
   const busy = result.cpuMs / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
-  if (generator.watchOwnCpu && busy > 0.9) {
+  if (busy > 0.9) {
     log(`  WARNING: the load generator kept its CPU ${fmt.pct(busy)} busy; the figure may be its limit rather than the server's.`);
   }
   if (otherCpu > OTHER_CPU_LIMIT) log(`  WARNING: other processes used ${fmt.pct(otherCpu)} of the CPUs during this measurement.`);
@@ -253,7 +257,7 @@ async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measuremen
     latencyP50Ms: result.latencyP50Ms, latencyP99Ms: result.latencyP99Ms, ok2xx: result.ok2xx, non2xx: result.non2xx,
     errors: result.errors, timeouts: result.timeouts, statusCodes: result.statusCodes, durationSeconds: result.durationSeconds, cpuMs: result.cpuMs,
   };
-  return { result: figures, otherCpu };
+  return { result: figures, otherCpu, serverCpu };
 }
 
 async function expectJson(response: Response, what: string): Promise<Record<string, unknown>> {
@@ -322,7 +326,7 @@ async function prepareBare(): Promise<ScenarioPlan[]> {
   await waitUntilUp(server, url);
   const body = await expectJson(await fetch(url), 'GET / on bare Fastify');
   if (body.hello !== 'world') throw new BenchError(`bare Fastify answered ${JSON.stringify(body)}`);
-  return [{ key: 'bare', label: 'bare Fastify  GET /', server, generator: autocannon({ url }) }];
+  return [{ key: 'bare', label: 'bare Fastify  GET /', server, generator: fixedRequest({ url }) }];
 }
 
 async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
@@ -390,8 +394,8 @@ async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
   await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
 
   return [
-    { key: 'gatehouseToken', label: 'Gatehouse     POST /oauth/token (client_credentials)', server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
-    { key: 'gatehouseGet', label: 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, generator: autocannon({ url: processUrl, headers: auth }) },
+    { key: 'gatehouseToken', label: 'Gatehouse     POST /oauth/token (client_credentials)', server, generator: fixedRequest({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
+    { key: 'gatehouseGet', label: 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, generator: fixedRequest({ url: processUrl, headers: auth }) },
     { key: 'gatehouseIntrospect', label: 'Gatehouse     POST /oauth/introspect (access token)', server, generator: introspection('Gatehouse', introspectUrl, mintForIntrospection) },
     {
       key: 'gatehouseRefresh', label: 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server,
@@ -456,7 +460,7 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
     }];
   }
   return [
-    { key: 'oidcProviderToken', label: `oidc-provider POST ${path} (client_credentials)`, server, generator: autocannon({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
+    { key: 'oidcProviderToken', label: `oidc-provider POST ${path} (client_credentials)`, server, generator: fixedRequest({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
     {
       key: 'oidcProviderIntrospect', label: `oidc-provider POST ${new URL(introspectUrl).pathname} (access token)`, server,
       generator: introspection('oidc-provider', introspectUrl, mintForIntrospection),
@@ -506,8 +510,8 @@ function removeDataDir(): void {
 async function main(): Promise<number> {
   const started = STARTED;
   const pinning = HAS_TASKSET
-    ? `servers pinned to CPU ${SERVER_CPU}, autocannon (and the refresh chains) to CPU ${LOAD_CPU} (taskset)`
-    : 'UNPINNED: taskset is not available, servers and autocannon share the CPUs (figures are less stable)';
+    ? `servers pinned to CPU ${SERVER_CPU}, the load generators to CPU ${LOAD_CPU} (taskset)`
+    : 'UNPINNED: taskset is not available, servers and load generators share the CPUs (figures are less stable)';
   if (!HAS_TASKSET) log('WARNING: taskset not found; running unpinned.');
   if (availableParallelism() < 2) log(`WARNING: only ${availableParallelism()} CPU available; the load generator competes with the server.`);
 
@@ -572,7 +576,8 @@ async function main(): Promise<number> {
       } else if (s.key === 'oidcProviderToken' || s.key === 'oidcProviderRefresh' || s.key === 'oidcProviderSqliteRefresh' || s.key === 'oidcProviderIntrospect') {
         vsOidc = fmt.ratio(1);
       }
-      return [s.label, fmt.int(r.requestsPerSec), s.rounds.map((m) => fmt.int(m.result.requestsPerSec)).join(' / '), fmt.ms(r.latencyP99Ms), fmt.ms(r.latencyP50Ms), vsBare, vsOidc, target, flag(otherCpuOf(s))];
+      const serverCpu = s.rounds.map((m) => fmt.pct(m.serverCpu)).join(' / ');
+      return [s.label, fmt.int(r.requestsPerSec), s.rounds.map((m) => fmt.int(m.result.requestsPerSec)).join(' / '), fmt.ms(r.latencyP99Ms), fmt.ms(r.latencyP50Ms), vsBare, vsOidc, target, serverCpu, flag(otherCpuOf(s))];
     });
     const line = (name: string, r: { value: number; perRound: number[] }, format: (n: number) => string, target: string, ok: boolean) =>
       `${name} = ${format(r.value)}  (rounds: ${r.perRound.map(format).join(', ')}; target ${target}: ${verdict(ok)})`;
@@ -582,7 +587,7 @@ async function main(): Promise<number> {
       `Gatehouse HTTP benchmark: ${ROUNDS} rounds; in each, every scenario for ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${CONNECTIONS} connections; ${pinning}.`,
       `Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}). Gatehouse: SQLite, LOG_LEVEL=warn.`,
       '',
-      table(['scenario', 'req/s (median)', 'each round', 'p99', 'p50', 'vs bare Fastify', 'vs oidc-provider', 'target', 'other CPU'], rows, [1, 3, 4, 5, 6, 8]),
+      table(['scenario', 'req/s (median)', 'each round', 'p99', 'p50', 'vs bare Fastify', 'vs oidc-provider', 'target', 'server CPU', 'other CPU'], rows, [1, 3, 4, 5, 6, 9]),
       '',
       line('Gatehouse token issuance / oidc-provider token issuance', ratios.gatehouseTokenVsOidcProvider, fmt.ratio, `≥ ${TARGETS.tokenVsOidcProvider}×`, met.tokenVsOidcProvider),
       line('Gatehouse authenticated GET / bare Fastify route       ', ratios.gatehouseGetVsBare, fmt.pct, `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)}`, met.authenticatedGetVsBare),
@@ -593,6 +598,7 @@ async function main(): Promise<number> {
       `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts).`,
       'oidc-provider as it ships keeps every token in process memory (an LRU of 1,000 entries, "not for production"); the SQLite row gives it a durable store as Gatehouse has (bench/servers/oidc-sqlite-adapter.ts).',
       `Introspection: a client credentials token, by its client; oidc-provider's is opaque (it refuses to introspect JWTs), Gatehouse's an ES256 JWT.`,
+      `"server CPU": how busy the server kept its CPU in each round, warm-up and start-up of the load generator included (near 100%: the figure is the server's limit, not the load generator's).`,
       `"other CPU": the largest share of both CPUs that processes outside the bench used during one of the scenario's measurements.`,
       ...(contaminated.length > 0
         ? [`WARNING: other processes used over ${fmt.pct(OTHER_CPU_LIMIT)} of the CPUs during: ${contaminated.map((s) => s.label.replace(/\s+/g, ' ')).join('; ')}. Those figures are not reliable; rerun on a quiet machine.`]
