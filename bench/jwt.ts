@@ -1,6 +1,8 @@
 // Micro-benchmark of ES256 JWT access tokens, on Gatehouse's own key ring:
-//   signing:      jose SignJWT (async) vs node:crypto sign (sync), plus
-//                 Gatehouse's AccessTokens.issue (which uses the latter);
+//   signing:      jose SignJWT (async) vs node:crypto sign (sync) in JOSE
+//                 form, and Gatehouse's AccessTokens: issueNow (node:crypto
+//                 to DER, unwrapped by hand) and issue (the same, batched per
+//                 event-loop turn) one call at a time and ten at once;
 //   verification: jose jwtVerify (a full check every call) vs Gatehouse's
 //                 AccessTokens.verify on a cache miss and a cache hit.
 // `node bench/jwt.ts` prints a table; `--json` prints the figures as JSON
@@ -93,19 +95,23 @@ export async function measureJwt(): Promise<JwtResults> {
       return `${input}.${signature.toString('base64url')}`;
     };
     const verifyOptions = { algorithms: ['ES256'], typ: 'at+jwt', issuer: ISSUER, audience: AUDIENCE };
-    for (const token of [await joseSign(), cryptoSign(), tokens.issue(grant).accessToken]) {
+    const issueToken = async () => (await tokens.issue(grant)).accessToken;
+    for (const token of [await joseSign(), cryptoSign(), tokens.issueNow(grant).accessToken, await issueToken()]) {
       await jwtVerify(token, publicKey, verifyOptions);
     }
 
     const signJose = await measureAsync('sign    jose SignJWT', joseSign);
     const signCrypto = measureSync('sign    node:crypto sign', cryptoSign);
-    const issue = measureSync('sign    AccessTokens.issue', () => tokens.issue(grant));
+    const issueNow = measureSync('sign    AccessTokens.issueNow', () => tokens.issueNow(grant));
+    const issue = await measureAsync('sign    AccessTokens.issue', issueToken);
+    const tenAtOnce = await measureAsync('sign    AccessTokens.issue ×10', () => Promise.all(Array.from({ length: 10 }, issueToken)));
+    const issueBatched = { ...tenAtOnce, name: 'sign    AccessTokens.issue, 10 at once', usPerOp: tenAtOnce.usPerOp / 10, opsPerSec: tenAtOnce.opsPerSec * 10, ops: tenAtOnce.ops * 10 };
 
-    const token = tokens.issue(grant).accessToken;
+    const token = await issueToken();
     const verifyJose = await measureAsync('verify  jose jwtVerify (cold)', () => jwtVerify(token, publicKey, verifyOptions));
 
     // A cache miss needs a token never verified before: issue them up front.
-    const fresh = Array.from({ length: Math.max(1_000, Math.ceil(verifyJose.opsPerSec * 1.2)) }, () => tokens.issue(grant).accessToken);
+    const fresh = await Promise.all(Array.from({ length: Math.max(1_000, Math.ceil(verifyJose.opsPerSec * 1.2)) }, issueToken));
     let next = 0;
     const missStart = process.hrtime.bigint();
     for (const t of fresh) {
@@ -118,7 +124,9 @@ export async function measureJwt(): Promise<JwtResults> {
     const verifyHit = await measureAsync('verify  AccessTokens.verify (hit)', () => tokens.verify(token));
 
     return {
-      sign: { jose: signJose, crypto: signCrypto, gatehouseIssue: issue, joseOverCrypto: signJose.usPerOp / signCrypto.usPerOp },
+      sign: {
+        jose: signJose, crypto: signCrypto, gatehouseIssueNow: issueNow, gatehouseIssue: issue, gatehouseIssueBatched: issueBatched, joseOverCrypto: signJose.usPerOp / signCrypto.usPerOp,
+      },
       verify: { joseCold: verifyJose, gatehouseMiss: verifyMiss, gatehouseHit: verifyHit, joseColdOverHit: verifyJose.usPerOp / verifyHit.usPerOp },
     };
   } finally {

@@ -26,7 +26,7 @@ import type { RefreshLoadResult, RefreshLoadSpec } from './refresh-load.ts';
 
 const CONNECTIONS = 10;
 const ROUNDS = 5;
-const WARMUP_SECONDS = 0.5;
+const WARMUP_SECONDS = 1;
 const DURATION_SECONDS = 3;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
@@ -200,15 +200,21 @@ function introspection(who: string, url: string, mint: () => Promise<Record<stri
 /**
  * bench/refresh-load.ts: CONNECTIONS workers, each chaining refreshes on its
  * own keep-alive connection. The first measurement starts from the refresh
- * tokens `seed` returns; every later one goes on from where the last ended.
+ * tokens `seed` returns; every later one goes on from where the last ended,
+ * unless `fresh` asks for new chains each time.
  */
-function refreshChains(label: string, target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>, seed: (n: number) => Promise<string[]>): Generator {
+function refreshChains(
+  label: string,
+  target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>,
+  seed: (n: number) => Promise<string[]>,
+  fresh = false,
+): Generator {
   let latest: string[] | undefined;
   return {
     name: 'refresh chains',
     script: 'bench/refresh-load.ts',
     spec: async (): Promise<RefreshLoadSpec> => {
-      const refreshTokens = latest ?? await seed(CONNECTIONS);
+      const refreshTokens = (fresh ? undefined : latest) ?? await seed(CONNECTIONS);
       if (refreshTokens.length !== CONNECTIONS || new Set(refreshTokens).size !== CONNECTIONS) {
         throw new BenchError(`${label.replace(/\s+/g, ' ')}: expected ${CONNECTIONS} distinct refresh tokens, got ${JSON.stringify(refreshTokens)}`);
       }
@@ -456,7 +462,7 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
   if (sqlitePath) {
     return [{
       key: 'oidcProviderSqliteRefresh', label: `oidc-provider POST ${path} (refresh_token, rotating, SQLite adapter)`, server,
-      generator: refreshChains('oidc-provider (SQLite) refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed),
+      generator: refreshChains('oidc-provider (SQLite) refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed, true),
     }];
   }
   return [
@@ -467,7 +473,10 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
     },
     {
       key: 'oidcProviderRefresh', label: `oidc-provider POST ${path} (refresh_token, rotating)`, server,
-      generator: refreshChains('oidc-provider refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed),
+      // New chains (new grants) every time: its in-memory adapter slows down as a
+      // grant's chain grows (every token of a grant is listed on the grant and
+      // walked at each save), which would flatter Gatehouse in later rounds.
+      generator: refreshChains('oidc-provider refresh', { url: tokenUrl, clientId: userClient.client_id, clientSecret: userClient.client_secret }, seed, true),
     },
   ];
 }
@@ -595,7 +604,7 @@ async function main(): Promise<number> {
       `Gatehouse refresh grant / oidc-provider on its SQLite adapter = ${fmt.ratio(ratios.gatehouseRefreshVsOidcProviderSqlite.value)}  (rounds: ${ratios.gatehouseRefreshVsOidcProviderSqlite.perRound.map(fmt.ratio).join(', ')}; no target: both store durably)`,
       line('Gatehouse introspection / oidc-provider introspection  ', ratios.gatehouseIntrospectVsOidcProvider, fmt.ratio, `≥ ${TARGETS.introspectVsOidcProvider}×`, met.introspectVsOidcProvider),
       'Each ratio is the median of its per-round ratios; the two sides of a ratio are measured one right after the other.',
-      `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts).`,
+      `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts). Gatehouse's chains go on across rounds; oidc-provider gets new ones each round (its in-memory adapter slows down as a chain grows).`,
       'oidc-provider as it ships keeps every token in process memory (an LRU of 1,000 entries, "not for production"); the SQLite row gives it a durable store as Gatehouse has (bench/servers/oidc-sqlite-adapter.ts).',
       `Introspection: a client credentials token, by its client; oidc-provider's is opaque (it refuses to introspect JWTs), Gatehouse's an ES256 JWT.`,
       `"server CPU": how busy the server kept its CPU in each round, warm-up and start-up of the load generator included (near 100%: the figure is the server's limit, not the load generator's).`,

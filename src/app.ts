@@ -13,6 +13,7 @@ import { authorizedAppsPage } from './portal/authorized-apps.ts';
 import { sendApiError } from './api/errors.ts';
 import { registerWeb } from './web/plugin.ts';
 import { devicePages } from './portal/device.ts';
+import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -27,7 +28,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: false,
     // Forwarded headers count only from configured proxies (RFC 9700 §4.13).
     trustProxy: services.config.trustProxy.length > 0 ? services.config.trustProxy : false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [addOAuthParamFormat] },
   });
 
   registerFormParser(app);

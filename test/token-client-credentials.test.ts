@@ -104,6 +104,34 @@ test('every token has its own jti', async () => {
   assert.notEqual(decodeJwt(first.body.access_token as string).jti, decodeJwt(second.body.access_token as string).jti);
 });
 
+test('concurrent requests of two clients: each gets its own valid token (signatures are batched per turn)', async () => {
+  const other = (await createClient(server, owner, '--scope', 'process_read')) as CreatedClient;
+  const jwks = createLocalJWKSet((await fetchJson<JSONWebKeySet>(`${server.url}/.well-known/jwks.json`)).body);
+  const clients = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? client : other));
+  const responses = await Promise.all(clients.map((c) => tokenRequest(server, grant(c))));
+  const jtis = new Set<string>();
+  for (const [i, response] of responses.entries()) {
+    assert.equal(response.status, 200, response.text);
+    const { payload } = await jwtVerify(response.body.access_token as string, jwks, { issuer: server.url, typ: 'at+jwt' });
+    assert.equal(payload.client_id, clients[i]!.client_id, `response ${i} carries its own client's token`);
+    assert.equal(payload.scope, response.body.scope);
+    jtis.add(String(payload.jti));
+  }
+  assert.equal(jtis.size, clients.length);
+});
+
+test('a parameter that is not printable ASCII, or longer than 4096 characters: 400 invalid_request naming it', async () => {
+  for (const [name, value] of [['client_id', 'caf\u00e9'], ['scope', 'process_read\nprocess'], ['client_secret', 'x'.repeat(4097)]] as const) {
+    for (const json of [false, true]) {
+      const response = await tokenRequest(server, { ...grant(client), [name]: value }, { json });
+      assertOAuthError(response, 400, 'invalid_request');
+      assert.match(String(response.body.error_description), new RegExp(`${name} must be printable ASCII`));
+    }
+  }
+  // 4096 characters are still a parameter (and this one a wrong secret).
+  assertOAuthError(await tokenRequest(server, { ...grant(client), client_secret: 'x'.repeat(4096) }), 401, 'invalid_client');
+});
+
 test('no scope requested: the client\'s default scopes', async () => {
   assert.deepEqual([...client.scopes].sort(), ['process', 'process_read']);
   const response = await tokenRequest(server, grant(client));

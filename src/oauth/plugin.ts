@@ -10,7 +10,7 @@ import { PasswordGrant } from './grants/password.ts';
 import { DeviceCodeGrant } from './grants/device-code.ts';
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
-import { NO_STORE } from './endpoints/params.ts';
+import { NO_STORE, OAUTH_PARAM_RULE } from './endpoints/params.ts';
 import { metadataEndpoint } from './endpoints/metadata.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
 import { revocationEndpoint } from './endpoints/revoke.ts';
@@ -19,7 +19,11 @@ import { introspectionEndpoint } from './endpoints/introspect.ts';
 function toOAuthError(error: FastifyError): OAuthError | null {
   if (error instanceof OAuthError) return error;
   if (error instanceof DuplicateParameterError) return new OAuthError('invalid_request', error.message);
-  if (error.validation) return new OAuthError('invalid_request', `invalid parameter: ${error.validation[0]?.instancePath.slice(1) || 'body'} ${error.validation[0]?.message ?? ''}`.trim());
+  if (error.validation) {
+    const first = error.validation[0];
+    const rule = first?.keyword === 'format' ? OAUTH_PARAM_RULE : first?.message ?? '';
+    return new OAuthError('invalid_request', `invalid parameter: ${first?.instancePath.slice(1) || 'body'} ${rule}`.trim());
+  }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new OAuthError('invalid_request', `the request body could not be read (${error.message})`);
   return null;

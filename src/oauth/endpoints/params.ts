@@ -1,3 +1,4 @@
+import type { Ajv } from 'ajv';
 import { OAuthError } from '../errors.ts';
 
 // What the OAuth POST endpoints share: their body schema, how the parsed body
@@ -7,7 +8,26 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 export const OAUTH_BODY_LIMIT = 16 * 1024;
 
-const stringParam = { type: 'string', maxLength: 4096 };
+/**
+ * The parameters these schemas name are VSCHAR strings (RFC 6749 Appendix A:
+ * %x20-7E), of at most 4096 characters here. A format rather than
+ * `maxLength`: Ajv's maxLength counts code points one by one, which on the
+ * 800-character JWT sent to introspection took 3% of the request (measured),
+ * while for ASCII `.length` is exact.
+ */
+const OAUTH_PARAM_FORMAT = 'oauth-vschar';
+const VSCHAR = /^[\x20-\x7E]*$/;
+const MAX_PARAM_LENGTH = 4096;
+
+/** What a value breaking OAUTH_PARAM_FORMAT is told. */
+export const OAUTH_PARAM_RULE = `must be printable ASCII (RFC 6749 VSCHAR) of at most ${MAX_PARAM_LENGTH} characters`;
+
+/** For Fastify's `ajv.plugins`: the format of OAuth parameters. */
+export function addOAuthParamFormat(ajv: Ajv): Ajv {
+  return ajv.addFormat(OAUTH_PARAM_FORMAT, { type: 'string', validate: (value: string) => value.length <= MAX_PARAM_LENGTH && VSCHAR.test(value) });
+}
+
+const stringParam = { type: 'string', format: OAUTH_PARAM_FORMAT };
 
 /** A route schema whose body names these string parameters; unknown ones pass (and are ignored). */
 export function oauthBodySchema(...names: string[]) {

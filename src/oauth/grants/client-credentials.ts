@@ -13,7 +13,7 @@ export class ClientCredentialsGrant implements Grant {
 
   async handle({ client, params }: GrantRequest): Promise<TokenResponse> {
     const scopes = resolveScopes(params.scope, client.scopes, client.defaultScopes);
-    const issued = this.#tokens.issue({ subject: client.clientId, clientId: client.clientId, scopes, workspaceId: client.workspaceId });
+    const issued = await this.#tokens.issue({ subject: client.clientId, clientId: client.clientId, scopes, workspaceId: client.workspaceId });
     return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') };
   }
 }

@@ -54,7 +54,7 @@ export class UserTokens {
 
   /** The token response: a new access token for `scopes`, with `refreshToken` if given. */
   respond(authorization: Authorization, client: Client, scopes: string[], refreshToken?: string): TokenResponse {
-    const access = this.#accessTokens.issue({
+    const access = this.#accessTokens.issueNow({
       subject: authorization.userId,
       clientId: client.clientId,
       scopes,
