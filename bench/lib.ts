@@ -35,9 +35,9 @@ const children = new Set<Child>();
  * taskset when available. Its output is kept (and drained, so the pipe never
  * blocks it).
  */
-export function spawnPinned(name: string, cpu: number, command: string, args: string[], env: Record<string, string> = {}): Child {
+export function spawnPinned(name: string, cpu: number, command: string, args: string[], env: Record<string, string> = {}, cwd = ROOT): Child {
   const [file, argv] = HAS_TASKSET ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-  const child = spawn(file, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let stdout = '';
   const keep = (chunk: Buffer) => {
@@ -165,9 +165,9 @@ export function processCpuMs(pid: number | undefined): number {
 }
 
 /** Runs a command to completion (unpinned; for set-up only). */
-export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(command: string, args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

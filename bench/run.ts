@@ -2,10 +2,10 @@
 // (the ceiling) and against oidc-provider's client credentials grant,
 // refresh-token grant (rotating) and token introspection, then the ES256 JWT
 // micro-benchmark (bench/jwt.ts). Every server runs in its own process pinned
-// to CPU 0; the load generator (bench/load.ts, or bench/refresh-load.ts for the
-// refresh-token grant, whose every request needs the refresh token the
-// previous one returned) runs in another, pinned to CPU 1. Only one server is
-// under load at a time.
+// to CPU 0; each load generator (bench/load.ts, or bench/refresh-load.ts for
+// the refresh-token grant, whose every request needs the refresh token the
+// previous one returned) runs in another, pinned to CPU 1. What the
+// benchmarks share is in measure.ts; Gatehouse's own set-up in gatehouse-server.ts.
 // Prints a table and writes bench/results/latest.json.
 //
 // The machine may be shared, and its speed drifts (seen here: twice as fast
@@ -14,7 +14,7 @@
 // round, twice: between measurements made alone seconds apart (a pair's order
 // alternates between rounds), and side by side, both servers loaded at once
 // on the same CPU, so that the drift hits both alike (the same build against
-// itself measures 1.00 ± 0.01 that way). The bench reports the median over
+// itself measures within 2% of 1 that way). The bench reports the median over
 // rounds of each, and a target counts as met only when both meet it. It also
 // reports how much CPU other processes used during each measurement, and
 // flags figures taken under load.
@@ -22,32 +22,19 @@
 // 32 connections (BENCH_CONNECTIONS to change it): at 10, the fastest servers
 // waited on the network part of the time (introspection: 20.9k req/s at 10,
 // 25.9k at 32, 27.7k at 64; oidc-provider the same at 10 and 32).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  fmt, formatJwt, freePort, HAS_TASKSET, killAllSync, machineCpu, NODE, processCpuMs, ROOT, run, spawnPinned, stopAll, table,
-  waitUntilUp, type Child, type JwtResults,
+  fmt, formatJwt, freePort, HAS_TASKSET, killAllSync, NODE, ROOT, spawnPinned, stopAll, table, waitUntilUp, type JwtResults,
 } from './lib.ts';
-import type { LoadResult, LoadSpec } from './load.ts';
-import type { RefreshLoadResult, RefreshLoadSpec } from './refresh-load.ts';
+import {
+  BenchError, checkRefresh, CONNECTIONS, DURATION_SECONDS, expectEs256Jwt, expectJson, fixedRequest, FORM, introspection, LOAD_CPU, log, measure,
+  measureTogether, median, OTHER_CPU_LIMIT, post, refreshChains, SERVER_CPU, waitForQuiet, WARMUP_SECONDS, withOtherCpu, type Measurement, type ScenarioPlan,
+} from './measure.ts';
+import { prepareGatehouse } from './gatehouse-server.ts';
 
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUNDS = 5;
-const WARMUP_SECONDS = 1;
-const DURATION_SECONDS = 3;
-const SERVER_CPU = 0;
-const LOAD_CPU = 1;
-/**
- * Share of all CPU time used by other processes above which a figure is
- * flagged. Both CPUs are busy with the server and the load generator, so even a
- * few percent taken by someone else shows in the results.
- */
-const OTHER_CPU_LIMIT = 0.03;
-/** Before each measurement, wait up to this long for the CPUs to be idle. */
-const QUIET_WAIT_MS = 5_000;
-/** After this, no more waiting: the whole bench stays under ~5 minutes. */
-const PATIENCE_MS = 260_000;
 const STARTED = Date.now();
 
 const TARGETS = {
@@ -60,10 +47,6 @@ const TARGETS = {
   /** Gatehouse authenticated GET / bare Fastify route. */
   authenticatedGetVsBare: 0.5,
 };
-
-/** The operator CLI, wherever package.json's "bin" says it is. */
-const CLI = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { gatehouse: string } }).bin.gatehouse);
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken'
   | 'gatehouseRefresh' | 'oidcProviderRefresh' | 'oidcProviderSqliteRefresh' | 'gatehouseIntrospect' | 'oidcProviderIntrospect';
@@ -108,23 +91,6 @@ interface SideBySide {
   bottom: Measurement;
 }
 
-/** One measurement of a scenario. */
-interface Measurement {
-  result: LoadResult;
-  /** Share of all CPU time that processes other than the bench's used during the measurement. */
-  otherCpu: number;
-  /** How busy the server under load kept its CPU: near 100% means the figure is the server's limit. */
-  serverCpu: number;
-}
-
-/** How a scenario is measured: its server and the load generator's spec (made afresh each time). */
-interface ScenarioPlan {
-  key: ScenarioKey;
-  label: string;
-  server: Child;
-  generator: Generator;
-}
-
 interface Scenario {
   key: ScenarioKey;
   label: string;
@@ -134,244 +100,7 @@ interface Scenario {
   median: Measurement;
 }
 
-class BenchError extends Error {}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-/**
- * Runs `measure` and works out the CPU share other processes took meanwhile:
- * the machine's busy time less what the bench's own processes used.
- */
-async function withOtherCpu<T>(measure: () => Promise<{ value: T; childCpuMs: number }>, watched: Child[] = []): Promise<{ value: T; otherCpu: number }> {
-  const pids = watched.map((c) => c.process.pid);
-  const machine0 = machineCpu();
-  const watched0 = pids.reduce<number>((sum, pid) => sum + processCpuMs(pid), 0);
-  const self0 = process.cpuUsage();
-  const { value, childCpuMs } = await measure();
-  const self = process.cpuUsage(self0);
-  const watchedMs = pids.reduce<number>((sum, pid) => sum + processCpuMs(pid), 0) - watched0;
-  const machine1 = machineCpu();
-  const ours = watchedMs + childCpuMs + (self.user + self.system) / 1000;
-  const all = machine1.all - machine0.all;
-  const other = Math.max(0, machine1.busy - machine0.busy - ours);
-  return { value, otherCpu: all > 0 ? other / all : 0 };
-}
-
-/**
- * Waits (within the bench's patience) until other processes leave the CPUs
- * idle for half a second; `watched` are the bench's own idle children.
- */
-async function waitForQuiet(watched: Child[] = []): Promise<void> {
-  const deadline = Math.min(Date.now() + QUIET_WAIT_MS, STARTED + PATIENCE_MS);
-  let said = false;
-  while (Date.now() < deadline) {
-    const { otherCpu } = await withOtherCpu(async () => {
-      await new Promise((done) => setTimeout(done, 500));
-      return { value: undefined, childCpuMs: 0 };
-    }, watched);
-    if (otherCpu <= OTHER_CPU_LIMIT) return;
-    if (!said) log(`  waiting for the CPUs to be idle (other processes use ${fmt.pct(otherCpu)})…`);
-    said = true;
-  }
-}
-
-/** What runs one measurement: a load generator script and its spec. */
-interface Generator {
-  /** For messages: "fixed request" or "refresh chains". */
-  name: string;
-  script: string;
-  spec: () => Promise<object>;
-  /**
-   * Called with each measurement's result (the refresh chains go on from the
-   * tokens it ends with; introspection checks its token was active throughout).
-   */
-  after?: (result: RefreshLoadResult) => void | Promise<void>;
-  /** How the clients are described in the log line. */
-  clients: string;
-
-}
-
-/** bench/load.ts sending the same request over and over, in its own pinned process. */
-function fixedRequest(spec: Omit<LoadSpec, 'connections' | 'warmupSeconds' | 'durationSeconds'>): Generator {
-  const full: LoadSpec = { ...spec, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
-  return { name: 'fixed request', script: 'bench/load.ts', spec: async () => full, clients: `${CONNECTIONS} connections` };
-}
-
-/**
- * bench/load.ts on an introspection endpoint, with a token `mint` makes afresh
- * for each measurement, checked active before and after it: a 200 says
- * nothing of the answer, and oidc-provider's in-memory store (an LRU of 1,000
- * entries) drops an idle token once the refresh rounds have filled it, after
- * which it answers {"active":false}, faster.
- */
-function introspection(who: string, url: string, mint: () => Promise<Record<string, string>>): Generator {
-  let params: Record<string, string> | undefined;
-  return {
-    name: 'fixed request',
-    script: 'bench/load.ts',
-    spec: async (): Promise<LoadSpec> => {
-      params = await mint();
-      await checkIntrospection(who, url, params);
-      return { url, method: 'POST', headers: FORM, body: new URLSearchParams(params).toString(), connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
-    },
-    after: () => checkIntrospection(who, url, params!),
-    clients: `${CONNECTIONS} connections`,
-  };
-}
-
-/**
- * bench/refresh-load.ts: CONNECTIONS workers, each chaining refreshes on its
- * own keep-alive connection. The first measurement starts from the refresh
- * tokens `seed` returns; every later one goes on from where the last ended,
- * unless `fresh` asks for new chains each time.
- */
-function refreshChains(
-  label: string,
-  target: Omit<RefreshLoadSpec, 'refreshTokens' | 'warmupSeconds' | 'durationSeconds'>,
-  seed: (n: number) => Promise<string[]>,
-  fresh = false,
-): Generator {
-  let latest: string[] | undefined;
-  return {
-    name: 'refresh chains',
-    script: 'bench/refresh-load.ts',
-    spec: async (): Promise<RefreshLoadSpec> => {
-      const refreshTokens = (fresh ? undefined : latest) ?? await seed(CONNECTIONS);
-      if (refreshTokens.length !== CONNECTIONS || new Set(refreshTokens).size !== CONNECTIONS) {
-        throw new BenchError(`${label.replace(/\s+/g, ' ')}: expected ${CONNECTIONS} distinct refresh tokens, got ${JSON.stringify(refreshTokens)}`);
-      }
-      return { ...target, refreshTokens, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS };
-    },
-    after: (result) => {
-      latest = result.refreshTokens;
-    },
-    clients: `${CONNECTIONS} workers each chaining refreshes on its own keep-alive connection`,
-  };
-}
-
-/** One measurement: the generator in its own pinned process; fails on any non-2xx or error. */
-async function measure(plan: ScenarioPlan, watched: Child[]): Promise<Measurement> {
-  return (await measureTogether([plan], watched))[0]!;
-}
-
-/**
- * Measures the plans at once: each generator in its own process, all pinned
- * to LOAD_CPU, started together (side by side, their servers share
- * SERVER_CPU). Fails on any non-2xx or error.
- */
-async function measureTogether(plans: ScenarioPlan[], watched: Child[]): Promise<Measurement[]> {
-  const names = plans.map((plan) => plan.label.replace(/\s+/g, ' '));
-  const specs: object[] = [];
-  for (const plan of plans) specs.push(await plan.generator.spec());
-  await waitForQuiet(watched);
-  log(`  measuring ${names.join(' + ')}${plans.length > 1 ? ', side by side' : ''}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${plans[0]!.generator.clients}…`);
-  const serverPids = plans.map((plan) => plan.server.process.pid);
-  const serverCpu0 = serverPids.map(processCpuMs);
-  const wall0 = Date.now();
-  const { value: results, otherCpu } = await withOtherCpu(async () => {
-    const children = plans.map((plan, i) => spawnPinned(`${plan.generator.name} (${names[i]})`, LOAD_CPU, NODE, [join(ROOT, plan.generator.script), JSON.stringify(specs[i])]));
-    const parsed = await Promise.all(children.map(async (child, i) => {
-      const { code, signal } = await child.closed;
-      if (code !== 0) throw new BenchError(`the load generator for ${names[i]} failed (${code ?? signal}):\n${child.output()}`);
-      return JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<RefreshLoadResult>;
-    }));
-    return { value: parsed, childCpuMs: parsed.reduce((sum, r) => sum + r.cpuMs, 0) };
-  }, watched);
-  const wall = (Date.now() - wall0) || 1;
-  const measurements: Measurement[] = [];
-  for (const [i, result] of results.entries()) {
-    const name = names[i]!;
-    // Over the whole run, warm-up and the generator's start included, so a little under 100% at best.
-    const serverCpu = (processCpuMs(serverPids[i]) - serverCpu0[i]!) / wall;
-    if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok2xx === 0) {
-      const { failures, ...rest } = result;
-      throw new BenchError(`${name}: not every response was a 2xx: ${JSON.stringify({ ok2xx: rest.ok2xx, non2xx: rest.non2xx, errors: rest.errors, timeouts: rest.timeouts, statusCodes: rest.statusCodes })}${failures?.length ? `\n${failures.join('\n')}` : ''}`);
-    }
-    await plans[i]!.generator.after?.(result as RefreshLoadResult);
-    // Only the figures are kept: not the refresh chains' failures or tokens.
-    const figures: LoadResult = {
-      requestsPerSec: result.requestsPerSec, totalRequests: result.totalRequests, latencyAvgMs: result.latencyAvgMs,
-      latencyP50Ms: result.latencyP50Ms, latencyP99Ms: result.latencyP99Ms, ok2xx: result.ok2xx, non2xx: result.non2xx,
-      errors: result.errors, timeouts: result.timeouts, statusCodes: result.statusCodes, durationSeconds: result.durationSeconds, cpuMs: result.cpuMs,
-    };
-    measurements.push({ result: figures, otherCpu, serverCpu });
-  }
-  // The load generators must not be what limits the rate.
-  const busy = results.reduce((sum, r) => sum + r.cpuMs, 0) / ((WARMUP_SECONDS + DURATION_SECONDS) * 1000);
-  if (busy > 0.9) {
-    log(`  WARNING: the load generator${plans.length > 1 ? 's' : ''} kept ${plans.length > 1 ? 'their' : 'its'} CPU ${fmt.pct(busy)} busy; the figures may be that limit rather than the server's.`);
-  }
-  if (otherCpu > OTHER_CPU_LIMIT) log(`  WARNING: other processes used ${fmt.pct(otherCpu)} of the CPUs during this measurement.`);
-  return measurements;
-}
-
-async function expectJson(response: Response, what: string): Promise<Record<string, unknown>> {
-  const text = await response.text();
-  if (response.status !== 200) throw new BenchError(`${what}: HTTP ${response.status}: ${text}`);
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new BenchError(`${what}: the response is not JSON: ${text}`);
-  }
-}
-
-/** Checks that `token` is a compact JWS whose header says ES256; returns the header. */
-function expectEs256Jwt(token: unknown, who: string): Record<string, unknown> {
-  if (typeof token !== 'string') throw new BenchError(`${who} returned no access_token string: ${JSON.stringify(token)}`);
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((p) => p.length === 0)) {
-    throw new BenchError(`${who} did not return a JWT access token (${parts.length} dot-separated parts): ${token}`);
-  }
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new BenchError(`${who}'s access token has an unreadable JOSE header: ${token}`);
-  }
-  if (header.alg !== 'ES256') throw new BenchError(`${who}'s access token is signed with ${String(header.alg)}, not ES256: ${JSON.stringify(header)}`);
-  return header;
-}
-
-const post = (url: string, params: Record<string, string>) =>
-  fetch(url, { method: 'POST', headers: FORM, body: new URLSearchParams(params).toString() });
-
-/**
- * Before measuring the refresh-token grant: one refresh must return an ES256
- * JWT access token and a new refresh token, and presenting the old one again
- * must then fail (so the server does rotate). Uses up `refreshToken`.
- */
-async function checkRefresh(who: string, tokenUrl: string, client: { client_id: string; client_secret: string }, refreshToken: string): Promise<Record<string, unknown>> {
-  const params = { grant_type: 'refresh_token', refresh_token: refreshToken, ...client };
-  const refreshed = await expectJson(await post(tokenUrl, params), `${who} POST ${tokenUrl} (refresh_token)`);
-  const header = expectEs256Jwt(refreshed.access_token, `${who} (refresh_token grant)`);
-  if (typeof refreshed.refresh_token !== 'string' || refreshed.refresh_token === refreshToken) {
-    throw new BenchError(`${who} did not rotate the refresh token: ${JSON.stringify(refreshed)}`);
-  }
-  const reused = await post(tokenUrl, params);
-  const text = await reused.text();
-  if (reused.status !== 400 || !text.includes('invalid_grant')) {
-    throw new BenchError(`${who} accepted a rotated refresh token again (HTTP ${reused.status}): ${text}`);
-  }
-  return header;
-}
-
-/** Before measuring introspection: the prepared request must say the token is active. */
-async function checkIntrospection(who: string, url: string, params: Record<string, string>): Promise<void> {
-  const answer = await expectJson(await post(url, params), `${who} POST ${url}`);
-  if (answer.active !== true || answer.client_id !== params.client_id) {
-    throw new BenchError(`${who} did not introspect the token as active for ${params.client_id}: ${JSON.stringify(answer)}`);
-  }
-}
-
-async function prepareBare(): Promise<ScenarioPlan[]> {
+async function prepareBare(): Promise<ScenarioPlan<ScenarioKey>[]> {
   log('bare Fastify: starting…');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
@@ -382,89 +111,13 @@ async function prepareBare(): Promise<ScenarioPlan[]> {
   return [{ key: 'bare', label: 'bare Fastify  GET /', server, generator: fixedRequest({ url }) }];
 }
 
-async function prepareGatehouse(dataDir: string): Promise<ScenarioPlan[]> {
-  log('Gatehouse: starting and setting up with its CLI…');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: `sqlite:${join(dataDir, 'gatehouse.db')}`,
-    LOG_LEVEL: 'warn',
-  };
-  const server = spawnPinned('gatehouse serve', SERVER_CPU, NODE, [CLI, 'serve'], env);
-  await waitUntilUp(server, `${base}/healthz`);
-
-  const cli = async <T>(...args: string[]): Promise<T> => {
-    const result = await run(NODE, [CLI, ...args, '--json'], env);
-    if (result.code !== 0) throw new BenchError(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
-    return JSON.parse(result.stdout) as T;
-  };
-  const owner = 'bench@example.test';
-  const password = 'correct horse battery staple';
-  await cli('users', 'create', '--email', owner, '--password', password);
-  const client = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench app');
-  const created = await cli<{ id: string }>('processes', 'create', '--owner', owner, '--name', 'Month-end close', '--description', 'Reconciles the ledger');
-
-  const tokenUrl = `${base}/oauth/token`;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }).toString();
-  const issued = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), 'Gatehouse POST /oauth/token');
-  expectEs256Jwt(issued.access_token, 'Gatehouse');
-  const token = issued.access_token as string;
-
-  const processUrl = `${base}/api/v1/processes/${created.id}`;
-  const auth = { authorization: `Bearer ${token}` };
-  const fetched = await expectJson(await fetch(processUrl, { headers: auth }), `Gatehouse GET /api/v1/processes/${created.id}`);
-  if (fetched.id !== created.id) throw new BenchError(`Gatehouse returned the wrong process: ${JSON.stringify(fetched)}`);
-
-  // Introspection of a client credentials token, by the client it was issued to.
-  const introspectUrl = `${base}/oauth/introspect`;
-  const mintForIntrospection = async () => {
-    const fresh = await expectJson(await fetch(tokenUrl, { method: 'POST', headers: FORM, body }), 'Gatehouse POST /oauth/token');
-    return { token: String(fresh.access_token), token_type_hint: 'access_token', client_id: client.client_id, client_secret: client.client_secret };
-  };
-
-  // The refresh-token grant: a confidential client with the password grant
-  // for the seed tokens, and the same scope as oidc-provider's refresh tokens.
-  const script = await cli<{ client_id: string; client_secret: string }>('clients', 'create', '--owner', owner, '--name', 'Bench script',
-    '--grant', 'password', '--grant', 'refresh_token', '--scope', 'process_read');
-  const scriptCredentials = { client_id: script.client_id, client_secret: script.client_secret };
-  // One password grant (a new authorization) per token, one after the other:
-  // the sign-in throttle allows 50 per address in 15 minutes, and the bench
-  // needs 1 + CONNECTIONS of them (later rounds go on with the same chains).
-  if (1 + CONNECTIONS > 50) throw new BenchError(`${CONNECTIONS} connections need ${1 + CONNECTIONS} password grants, over the sign-in throttle's 50 per address`);
-  const seed = async (n: number): Promise<string[]> => {
-    const tokens: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const pair = await expectJson(
-        await post(tokenUrl, { grant_type: 'password', username: owner, password, ...scriptCredentials }),
-        'Gatehouse POST /oauth/token (password)',
-      );
-      if (typeof pair.refresh_token !== 'string') throw new BenchError(`Gatehouse's password grant returned no refresh token: ${JSON.stringify(pair)}`);
-      tokens.push(pair.refresh_token);
-    }
-    return tokens;
-  };
-  await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
-
-  return [
-    { key: 'gatehouseToken', label: 'Gatehouse     POST /oauth/token (client_credentials)', server, generator: fixedRequest({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
-    { key: 'gatehouseGet', label: 'Gatehouse     GET /api/v1/processes/{id} (Bearer)', server, generator: fixedRequest({ url: processUrl, headers: auth }) },
-    { key: 'gatehouseIntrospect', label: 'Gatehouse     POST /oauth/introspect (access token)', server, generator: introspection('Gatehouse', introspectUrl, mintForIntrospection) },
-    {
-      key: 'gatehouseRefresh', label: 'Gatehouse     POST /oauth/token (refresh_token, rotating)', server,
-      generator: refreshChains('Gatehouse refresh', { url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret }, seed),
-    },
-  ];
-}
-
 /**
  * oidc-provider as it ships (everything in process memory) or, with
  * `sqlitePath`, on a durable node:sqlite adapter like Gatehouse's store; the
  * durable one is measured on the refresh grant only, the one scenario that
  * writes.
  */
-async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]> {
+async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan<ScenarioKey>[]> {
   log(`oidc-provider${sqlitePath ? ' (SQLite adapter)' : ''}: starting…`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -533,7 +186,7 @@ async function prepareOidcProvider(sqlitePath?: string): Promise<ScenarioPlan[]>
  * Every scenario, ROUNDS times, in ROUND_ORDER (pairs swap their order every
  * other round), each alone; then, in the same round, each SIDE_BY_SIDE pair at once.
  */
-async function measureInRounds(plans: ScenarioPlan[]): Promise<{ alone: Map<ScenarioKey, Measurement[]>; side: Map<string, SideBySide[]> }> {
+async function measureInRounds(plans: ScenarioPlan<ScenarioKey>[]): Promise<{ alone: Map<ScenarioKey, Measurement[]>; side: Map<string, SideBySide[]> }> {
   const servers = [...new Set(plans.map((p) => p.server))];
   const byKey = new Map(plans.map((p) => [p.key, p]));
   const alone = new Map<ScenarioKey, Measurement[]>(plans.map((p) => [p.key, []]));
