@@ -87,7 +87,7 @@ test('unknown, malformed and expired tokens: {active:false}', async () => {
   const now = Math.floor(Date.now() / 1000);
   const expired = await signWithServerKey(store, { ...decodeJwt(access), iat: now - 7200, exp: now - 3600 });
   const tampered = access.slice(0, -4) + (access.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-  for (const token of ['nope', 'ghr_no-such-token', 'a.b.c', tampered, expired, 'x'.repeat(4000)]) {
+  for (const token of ['nope', 'ghr_no-such-token', 'a.b.c', 'a..c', '.b.c', 'a.b.', 'a.b.c.d', '..', 'a!.b?.c$', tampered, expired, 'x'.repeat(4000)]) {
     assertInactive(await introspect(server, app, { token }), token.slice(0, 20));
   }
 });
