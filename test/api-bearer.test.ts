@@ -254,6 +254,17 @@ test('garbage tokens: 401 invalid_token', async () => {
   assertInvalidToken(notBearer);
 });
 
+test('the Authorization header is checked as RFC 6750 says, for a token seen before too', async () => {
+  const withHeader = (authorization: string) => fetchJson(`${server.url}/api/v1/processes/${process1.id}`, { headers: { authorization } });
+  assert.equal((await withHeader(`Bearer ${token}`)).status, 200);
+  // The scheme is case-insensitive, and spaces may pad the token.
+  assert.equal((await withHeader(`bearer ${token}`)).status, 200);
+  assert.equal((await withHeader(`Bearer   ${token}  `)).status, 200);
+  for (const header of [`Bearer ${token}!`, `Bearer ${token} extra`, 'Bearer ', 'Bearer', `Token ${token}`, `Bearer${token}`]) {
+    assertInvalidToken(await withHeader(header));
+  }
+});
+
 test('no Authorization header: 401 with a bare Bearer challenge', async () => {
   const response = await getProcess(process1.id);
   assertApiError(response, 401, 'missing_token');

@@ -102,6 +102,11 @@ export class AccessTokens {
     return { input: `${this.#header.segment}.${base64url(claims)}`, privateKey, claims };
   }
 
+  /** Whether `token` is one verify() accepted and still holds (it may have expired since). */
+  isCached(token: string): boolean {
+    return this.#verified.has(token);
+  }
+
   /** Verifies signature, `typ`, `iss`, `aud` and `exp`; throws InvalidTokenError. */
   async verify(token: string): Promise<AccessTokenClaims> {
     const cached = this.#verified.get(token);
