@@ -120,16 +120,18 @@ test('concurrent requests of two clients: each gets its own valid token (signatu
   assert.equal(jtis.size, clients.length);
 });
 
-test('a parameter that is not printable ASCII, or longer than 4096 characters: 400 invalid_request naming it', async () => {
-  for (const [name, value] of [['client_id', 'caf\u00e9'], ['scope', 'process_read\nprocess'], ['client_secret', 'x'.repeat(4097)]] as const) {
+test('a parameter longer than 4096 characters: 400 invalid_request naming it', async () => {
+  for (const name of ['client_id', 'client_secret', 'scope', 'grant_type']) {
     for (const json of [false, true]) {
-      const response = await tokenRequest(server, { ...grant(client), [name]: value }, { json });
+      const response = await tokenRequest(server, { ...grant(client), [name]: 'x'.repeat(4097) }, { json });
       assertOAuthError(response, 400, 'invalid_request');
-      assert.match(String(response.body.error_description), new RegExp(`${name} must be printable ASCII`));
+      assert.match(String(response.body.error_description), new RegExp(`${name} must be at most 4096 characters long`));
     }
   }
   // 4096 characters are still a parameter (and this one a wrong secret).
   assertOAuthError(await tokenRequest(server, { ...grant(client), client_secret: 'x'.repeat(4096) }), 401, 'invalid_client');
+  // A client id that is not ASCII names no client.
+  assertOAuthError(await tokenRequest(server, { ...grant(client), client_id: 'caf\u00e9' }), 401, 'invalid_client');
 });
 
 test('no scope requested: the client\'s default scopes', async () => {

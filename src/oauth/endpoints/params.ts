@@ -9,22 +9,22 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 export const OAUTH_BODY_LIMIT = 16 * 1024;
 
 /**
- * The parameters these schemas name are VSCHAR strings (RFC 6749 Appendix A:
- * %x20-7E), of at most 4096 characters here. A format rather than
- * `maxLength`: Ajv's maxLength counts code points one by one, which on the
- * 800-character JWT sent to introspection took 3% of the request (measured),
- * while for ASCII `.length` is exact.
+ * The parameters these schemas name may be at most 4096 characters long. A
+ * format rather than `maxLength`: Ajv's maxLength counts code points one by
+ * one, and every walk over the 800-character JWT sent to introspection cost
+ * it 3–6% (measured: maxLength, then a VSCHAR pattern, with bench:ab). OAuth
+ * parameters are ASCII (RFC 6749 Appendix A), so `.length` is exact; what is
+ * not is refused where it is used (an unknown client, an invalid token).
  */
-const OAUTH_PARAM_FORMAT = 'oauth-vschar';
-const VSCHAR = /^[\x20-\x7E]*$/;
+const OAUTH_PARAM_FORMAT = 'oauth-param';
 const MAX_PARAM_LENGTH = 4096;
 
 /** What a value breaking OAUTH_PARAM_FORMAT is told. */
-export const OAUTH_PARAM_RULE = `must be printable ASCII (RFC 6749 VSCHAR) of at most ${MAX_PARAM_LENGTH} characters`;
+export const OAUTH_PARAM_RULE = `must be at most ${MAX_PARAM_LENGTH} characters long`;
 
 /** For Fastify's `ajv.plugins`: the format of OAuth parameters. */
 export function addOAuthParamFormat(ajv: Ajv): Ajv {
-  return ajv.addFormat(OAUTH_PARAM_FORMAT, { type: 'string', validate: (value: string) => value.length <= MAX_PARAM_LENGTH && VSCHAR.test(value) });
+  return ajv.addFormat(OAUTH_PARAM_FORMAT, { type: 'string', validate: (value: string) => value.length <= MAX_PARAM_LENGTH });
 }
 
 const stringParam = { type: 'string', format: OAUTH_PARAM_FORMAT };
