@@ -12,11 +12,41 @@ export class DuplicateParameterError extends Error {
   }
 }
 
-export function parseForm(body: string): Record<string, string> {
+/**
+ * A name or value as URLSearchParams (WHATWG) reads it: '+' is a space, then
+ * %XX is decoded as UTF-8. Most need nothing done, and the rest are decoded
+ * natively; URLSearchParams's own parser is a loop in JavaScript over every
+ * character, which on an introspection's 800-character token was a
+ * measurable share of the request.
+ */
+function decodePart(raw: string): string {
+  if (raw.indexOf('%') === -1 && raw.indexOf('+') === -1) return raw;
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    // Malformed escapes stay as they are and bad UTF-8 becomes U+FFFD: URLSearchParams knows how.
+    return new URLSearchParams(`x=${raw}`).get('x')!;
+  }
+}
+
+export function parseForm(text: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of new URLSearchParams(body)) {
-    if (key in params) throw new DuplicateParameterError(key);
-    params[key] = value;
+  // As URLSearchParams: a lone surrogate becomes U+FFFD (text decoded from UTF-8 has none).
+  const body = text.toWellFormed();
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf('&', start);
+    if (end === -1) end = body.length;
+    if (end > start) {
+      // Searched within the pair only: a body of many '&' cannot make this quadratic.
+      const pair = body.slice(start, end);
+      const eq = pair.indexOf('=');
+      const name = decodePart(eq === -1 ? pair : pair.slice(0, eq));
+      const value = eq === -1 ? '' : decodePart(pair.slice(eq + 1));
+      if (name in params) throw new DuplicateParameterError(name);
+      params[name] = value;
+    }
+    start = end + 1;
   }
   return params;
 }
