@@ -174,6 +174,27 @@ test('unknown client: 401 invalid_client, described as a wrong secret is', async
   assert.match(unknownBasic.headers.get('www-authenticate') ?? '', /^Basic /i);
 });
 
+test('20 failed authentications of a client from one address: then even its right secret is refused for a while, other clients are not', async () => {
+  const target = (await createClient(server, owner)) as CreatedClient;
+  for (let i = 0; i < 20; i++) assertOAuthError(await tokenRequest(server, grant({ ...target, client_secret: `wrong-${i}` })), 401, 'invalid_client');
+  const refused = await tokenRequest(server, grant(target));
+  assertOAuthError(refused, 401, 'invalid_client');
+  assert.match(String(refused.body.error_description), /too many failed client authentications/);
+  const wait = Number(refused.headers.get('retry-after'));
+  assert.ok(wait > 0 && wait <= 600, `retry-after ${wait}`);
+  const viaBasic = await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: basic(target) });
+  assertOAuthError(viaBasic, 401, 'invalid_client');
+  assert.match(viaBasic.headers.get('www-authenticate') ?? '', /^Basic /);
+  // Introspection authenticates clients the same way.
+  const introspection = await fetchJson(`${server.url}/oauth/introspect`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: 'x', client_id: target.client_id, client_secret: target.client_secret }).toString(),
+  });
+  assertOAuthError(introspection, 401, 'invalid_client');
+  // Another client from the same address is not held up.
+  assert.equal((await tokenRequest(server, grant(client))).status, 200);
+});
+
 test('no client authentication at all: 401 invalid_client', async () => {
   const response = await tokenRequest(server, { grant_type: 'client_credentials' });
   assertOAuthError(response, 401, 'invalid_client');

@@ -5,6 +5,7 @@ import type { ClientService } from '../client/client-service.ts';
 import { secretMatches } from '../security/secrets.ts';
 import { OAuthError } from './errors.ts';
 import { now } from '../ids.ts';
+import { FailureLimiter, type FailureRule } from '../security/failure-limiter.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -55,8 +56,8 @@ export function readCredentials(authorization: string | undefined, params: Recor
   return { method: 'none', clientId: params.client_id };
 }
 
-export function invalidClient(description: string, basic: boolean): OAuthError {
-  return new OAuthError('invalid_client', description, basic ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {});
+export function invalidClient(description: string, basic: boolean, headers: Record<string, string> = {}): OAuthError {
+  return new OAuthError('invalid_client', description, basic ? { 'WWW-Authenticate': 'Basic realm="gatehouse"', ...headers } : headers);
 }
 
 function secretAccepted(client: Client, secret: string): boolean {
@@ -67,12 +68,7 @@ function secretAccepted(client: Client, secret: string): boolean {
     && secretMatches(secret, client.previousSecretHash);
 }
 
-export async function authenticateClient(
-  clients: ClientService,
-  authorization: string | undefined,
-  params: Record<string, string>,
-): Promise<Client> {
-  const credentials = readCredentials(authorization, params);
+async function verifyClient(clients: ClientService, credentials: ClientCredentials): Promise<Client> {
   const basic = credentials.method === 'client_secret_basic';
   const client = credentials.clientId !== undefined
     ? await clients.find(credentials.clientId)
@@ -90,4 +86,52 @@ export async function authenticateClient(
   const fresh = credentials.clientId !== undefined ? await clients.find(credentials.clientId, { fresh: true }) : undefined;
   if (fresh && !fresh.isPublic && secretAccepted(fresh, credentials.clientSecret ?? '')) return fresh;
   throw failed();
+}
+
+/**
+ * Failed client authentications allowed per client id and address, in ten
+ * minutes (OAuth 2.1 §2.4.1: protect secrets against brute force). Secrets
+ * carry 256 bits, so this is not what keeps them; it keeps anyone from
+ * guessing without end, and each failure from costing a store read. By client
+ * and address, not address alone: behind a proxy that is not configured as
+ * trusted, every client shares one address, and one broken script would lock
+ * them all out.
+ */
+export const CLIENT_AUTH_FAILURES: FailureRule = { limit: 20, windowSeconds: 10 * 60 };
+
+/** Client authentication for the token, revocation, introspection and device endpoints. */
+export class ClientAuthenticator {
+  readonly #clients: ClientService;
+  readonly #failures = new FailureLimiter(CLIENT_AUTH_FAILURES);
+
+  constructor(clients: ClientService) {
+    this.#clients = clients;
+  }
+
+  /** The client `request` authenticates as, by the credentials in its Authorization header or `params`; invalid_client (401) if none. */
+  async authenticate(request: { headers: { authorization?: string }; ip: string }, params: Record<string, string>): Promise<Client> {
+    let credentials: ClientCredentials;
+    try {
+      credentials = readCredentials(request.headers.authorization, params);
+    } catch (error) {
+      this.#counted(error, `|${request.ip}`);
+      throw error;
+    }
+    const key = `${credentials.clientId ?? ''}|${request.ip}`;
+    const wait = this.#failures.retryAfter(key);
+    if (wait > 0) {
+      throw invalidClient(`too many failed client authentications; try again in ${wait} seconds`, credentials.method === 'client_secret_basic', { 'retry-after': String(wait) });
+    }
+    try {
+      return await verifyClient(this.#clients, credentials);
+    } catch (error) {
+      this.#counted(error, key);
+      throw error;
+    }
+  }
+
+  /** Counts `error` against `key` if it is a failed authentication (not, say, a malformed request). */
+  #counted(error: unknown, key: string): void {
+    if (error instanceof OAuthError && error.error === 'invalid_client') this.#failures.fail(key);
+  }
 }

@@ -15,6 +15,7 @@ import { metadataEndpoint } from './endpoints/metadata.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
 import { revocationEndpoint } from './endpoints/revoke.ts';
 import { introspectionEndpoint } from './endpoints/introspect.ts';
+import { ClientAuthenticator } from './client-auth.ts';
 
 function toOAuthError(error: FastifyError): OAuthError | null {
   if (error instanceof OAuthError) return error;
@@ -48,12 +49,13 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
     return reply.code(oauthError.status).headers({ ...NO_STORE, ...oauthError.headers }).send(oauthError.toJSON());
   });
 
+  const clientAuth = new ClientAuthenticator(services.clients);
   registerUntypedFormParser(app);
   registerStrictJsonParser(app);
-  tokenEndpoint(app, { clients: services.clients, grants });
+  tokenEndpoint(app, { clientAuth, grants });
   metadataEndpoint(app, { issuer: services.config.issuer, grants });
   jwksEndpoint(app, { keys: services.keys });
-  revocationEndpoint(app, services);
-  introspectionEndpoint(app, { ...services, issuer: config.issuer });
-  deviceAuthorizationEndpoint(app, { clients: services.clients, devices: services.devices });
+  revocationEndpoint(app, { ...services, clientAuth });
+  introspectionEndpoint(app, { ...services, clientAuth, issuer: config.issuer });
+  deviceAuthorizationEndpoint(app, { clientAuth, devices: services.devices });
 }

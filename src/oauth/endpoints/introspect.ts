@@ -6,9 +6,8 @@
 // other clients' tokens, and this keeps one app from learning about another's
 // users. `token_type_hint` is ignored, as at /oauth/revoke.
 import type { FastifyInstance } from 'fastify';
-import type { ClientService } from '../../client/client-service.ts';
 import type { Store } from '../../store/store.ts';
-import { authenticateClient, invalidClient } from '../client-auth.ts';
+import { invalidClient, type ClientAuthenticator } from '../client-auth.ts';
 import { OAuthError } from '../errors.ts';
 import type { AccessTokens } from '../tokens/access-token.ts';
 import type { RevocationList } from '../tokens/revocation-list.ts';
@@ -17,7 +16,7 @@ import { NO_STORE, OAUTH_BODY_LIMIT, paramsOf } from './params.ts';
 import { tokenParamsSchema } from './revoke.ts';
 
 export interface IntrospectionDeps {
-  clients: ClientService;
+  clientAuth: ClientAuthenticator;
   store: Store;
   accessTokens: AccessTokens;
   revocations: RevocationList;
@@ -51,7 +50,7 @@ function describe(found: PresentedToken | null, clientId: string, deps: Introspe
 export function introspectionEndpoint(app: FastifyInstance, deps: IntrospectionDeps): void {
   app.post('/oauth/introspect', { schema: tokenParamsSchema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
     const params = paramsOf(request.body);
-    const client = await authenticateClient(deps.clients, request.headers.authorization, params);
+    const client = await deps.clientAuth.authenticate(request, params);
     if (client.isPublic) throw invalidClient('introspection needs a confidential client authenticated by its secret', false);
     if (!params.token) throw new OAuthError('invalid_request', 'token is required');
     const found = await findPresentedToken(deps, params.token);

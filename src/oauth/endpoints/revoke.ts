@@ -6,9 +6,8 @@
 // of token differ in form, so the server always finds the token without it
 // (§2.1 lets the server search beyond the hint; an unknown hint is no error).
 import type { FastifyInstance } from 'fastify';
-import type { ClientService } from '../../client/client-service.ts';
 import type { Store } from '../../store/store.ts';
-import { authenticateClient } from '../client-auth.ts';
+import type { ClientAuthenticator } from '../client-auth.ts';
 import { OAuthError } from '../errors.ts';
 import type { AccessTokens } from '../tokens/access-token.ts';
 import type { RevocationList } from '../tokens/revocation-list.ts';
@@ -20,7 +19,7 @@ import { NO_STORE, OAUTH_BODY_LIMIT, oauthBodySchema, paramsOf } from './params.
 export const tokenParamsSchema = oauthBodySchema('token', 'token_type_hint', 'client_id', 'client_secret');
 
 export interface RevocationDeps {
-  clients: ClientService;
+  clientAuth: ClientAuthenticator;
   store: Store;
   accessTokens: AccessTokens;
   revocations: RevocationList;
@@ -30,7 +29,7 @@ export interface RevocationDeps {
 export function revocationEndpoint(app: FastifyInstance, deps: RevocationDeps): void {
   app.post('/oauth/revoke', { schema: tokenParamsSchema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
     const params = paramsOf(request.body);
-    const client = await authenticateClient(deps.clients, request.headers.authorization, params);
+    const client = await deps.clientAuth.authenticate(request, params);
     if (!params.token) throw new OAuthError('invalid_request', 'token is required');
     const found = await findPresentedToken(deps, params.token);
     if (found?.kind === 'refresh_token' && found.authorization.clientId === client.clientId) {

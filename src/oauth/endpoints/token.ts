@@ -1,21 +1,20 @@
 // POST /oauth/token (RFC 6749 §3.2). Parameters come form-encoded or as JSON.
 import type { FastifyInstance } from 'fastify';
-import type { ClientService } from '../../client/client-service.ts';
 import type { Grant } from '../grants/grant.ts';
-import { authenticateClient } from '../client-auth.ts';
+import type { ClientAuthenticator } from '../client-auth.ts';
 import { OAuthError } from '../errors.ts';
 import { NO_STORE, OAUTH_BODY_LIMIT, oauthBodySchema, paramsOf } from './params.ts';
 
 const schema = oauthBodySchema('grant_type', 'client_id', 'client_secret', 'scope');
 
-export function tokenEndpoint(app: FastifyInstance, deps: { clients: ClientService; grants: Grant[] }): void {
+export function tokenEndpoint(app: FastifyInstance, deps: { clientAuth: ClientAuthenticator; grants: Grant[] }): void {
   const grants = new Map(deps.grants.map((g) => [g.type, g]));
 
   app.post('/oauth/token', { schema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
     const params = paramsOf(request.body);
     const grantType = params.grant_type;
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
-    const client = await authenticateClient(deps.clients, request.headers.authorization, params);
+    const client = await deps.clientAuth.authenticate(request, params);
     const grant = grants.get(grantType);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (!client.grantTypes.includes(grantType)) {
