@@ -195,6 +195,16 @@ test('20 failed authentications of a client from one address: then even its righ
   assert.equal((await tokenRequest(server, grant(client))).status, 200);
 });
 
+test('failures with made-up long client ids are counted under their first 64 characters, so they cannot fill the limiter with 4 KiB keys', async () => {
+  const prefix = `made-up-${'x'.repeat(56)}`;
+  for (let i = 0; i < 20; i++) {
+    assertOAuthError(await tokenRequest(server, { grant_type: 'client_credentials', client_id: `${prefix}${'y'.repeat(4000)}${i}`, client_secret: 's' }), 401, 'invalid_client');
+  }
+  const refused = await tokenRequest(server, { grant_type: 'client_credentials', client_id: `${prefix}another`, client_secret: 's' });
+  assertOAuthError(refused, 401, 'invalid_client');
+  assert.ok(refused.headers.get('retry-after'), 'the 64-character key is over its limit');
+});
+
 test('no client authentication at all: 401 invalid_client', async () => {
   const response = await tokenRequest(server, { grant_type: 'client_credentials' });
   assertOAuthError(response, 401, 'invalid_client');

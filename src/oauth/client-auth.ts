@@ -97,7 +97,8 @@ async function verifyClient(clients: ClientService, credentials: ClientCredentia
  * trusted, every client shares one address, and one broken script would lock
  * them all out.
  */
-export const CLIENT_AUTH_FAILURES: FailureRule = { limit: 20, windowSeconds: 10 * 60 };
+const CLIENT_AUTH_FAILURES: FailureRule = { limit: 20, windowSeconds: 10 * 60 };
+const MAX_KEYED_CLIENT_ID = 64;
 
 /** Client authentication for the token, revocation, introspection and device endpoints. */
 export class ClientAuthenticator {
@@ -117,7 +118,9 @@ export class ClientAuthenticator {
       this.#counted(error, `|${request.ip}`);
       throw error;
     }
-    const key = `${credentials.clientId ?? ''}|${request.ip}`;
+    // Client ids are 26 characters; a longer one (up to 4096) is cut, so that
+    // failures with made-up ids cannot fill the limiter's memory with long keys.
+    const key = `${(credentials.clientId ?? '').slice(0, MAX_KEYED_CLIENT_ID)}|${request.ip}`;
     const wait = this.#failures.retryAfter(key);
     if (wait > 0) {
       throw invalidClient(`too many failed client authentications; try again in ${wait} seconds`, credentials.method === 'client_secret_basic', { 'retry-after': String(wait) });

@@ -1,14 +1,14 @@
-// ES256 signing for JWTs. node:crypto signs to DER in about 17 µs, but asking
-// it for the JOSE (IEEE P1363, r‖s) form directly costs about 36 µs (measured,
+// ES256 signing for JWTs. node:crypto signs to DER in about 27 µs, but asking
+// it for the JOSE (IEEE P1363, r‖s) form directly costs about 55 µs (measured,
 // bench/jwt.ts), so we sign to DER and unwrap the two integers ourselves.
 //
 // Signatures are made in batches: every one asked for during an event-loop
 // turn is made together at the end of that turn (setImmediate). Under load a
 // turn brings several requests, and signing them back to back, then writing
 // their responses back to back, keeps OpenSSL's P-256 tables and each stage's
-// code in cache: +20% token issuance on a bare Fastify route (measured, see
-// docs/architecture.md). Alone, a request waits for nothing but the rest of
-// its own turn.
+// code in cache: +25–33% client-credentials issuance (measured with
+// `npm run bench:ab`). Alone, a request waits for nothing but the rest of its
+// own turn.
 import { sign, type KeyObject } from 'node:crypto';
 
 const COORDINATE_BYTES = 32;
