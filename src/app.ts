@@ -9,10 +9,9 @@ import { oauthPlugin } from './oauth/plugin.ts';
 import { apiPlugin } from './api/plugin.ts';
 import { authorizePlugin } from './oauth/authorize-plugin.ts';
 import { portalPlugin } from './portal/plugin.ts';
-import { authorizedAppsPage } from './portal/authorized-apps.ts';
 import { sendApiError } from './api/errors.ts';
-import { registerWeb } from './web/plugin.ts';
-import { devicePages } from './portal/device.ts';
+import { registerPageLayer } from './web/page-layer.ts';
+import { notFound, sendErrorPage, wantsHtml } from './web/error-page.ts';
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 
 export interface AppOptions {
@@ -37,20 +36,21 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id }));
+  // A mistyped address in a browser gets the portal's 404 page; API clients get JSON.
+  app.setNotFoundHandler((request, reply) => (wantsHtml(request)
+    ? sendErrorPage(reply, notFound())
+    : reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id })));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(async (scope) => oauthPlugin(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services));
-  // Pages share cookies and assets; the token endpoint and the API (the hot
-  // paths) stay outside this scope, so they never parse a cookie.
-  await app.register(async (web) => {
-    await registerWeb(web);
-    await web.register(async (scope) => devicePages(scope, services));
-    await web.register(async (scope) => authorizePlugin(scope, services));
-    await web.register(async (scope) => portalPlugin(scope, services));
-    await web.register(async (scope) => authorizedAppsPage(scope, services));
+  // Every page is in one scope, the page layer (sessions, CSRF, errors); the
+  // token endpoint and the API (the hot paths) stay outside it, so they never
+  // parse a cookie.
+  await app.register(async (pages) => {
+    await registerPageLayer(pages, { sessions: services.sessions, issuer: services.config.issuer });
+    authorizePlugin(pages, services);
+    portalPlugin(pages, services);
   });
   return app;
 }

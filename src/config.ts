@@ -20,6 +20,11 @@ export interface Config {
   devicePollInterval: number;
   /** Addresses of proxies whose X-Forwarded-* headers are believed; empty: none. */
   trustProxy: string[];
+  /** How long an admin's password-reset link works, seconds. */
+  passwordResetTtl: number;
+  /** smtp:// or smtps:// URL of a mail server; null: nothing is mailed. */
+  smtpUrl: string | null;
+  mailFrom: string;
   logLevel: string;
 }
 
@@ -75,6 +80,18 @@ function baseUrl(name: string, raw: string): string {
   return url.href.replace(/\/$/, '');
 }
 
+function smtpUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('GATEHOUSE_SMTP_URL', 'is not a URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('GATEHOUSE_SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  return raw;
+}
+
 function proxies(raw: string | undefined): string[] {
   const list = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const entry of list) {
@@ -94,10 +111,13 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_ACCESS_TOKEN_TTL', default: '3600', description: 'Access-token lifetime in seconds (60 to 86400).' },
   { name: 'GATEHOUSE_REFRESH_TOKEN_TTL', default: '2592000', description: 'Refresh-token lifetime in seconds (60 to 31536000); 30 days by default.' },
   { name: 'GATEHOUSE_AUTH_CODE_TTL', default: '60', description: 'Authorization-code lifetime in seconds (10 to 600).' },
-  { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '0', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60): presented again in that time, it gets the same new refresh token as the first time, so the family never forks. Reuse after that revokes the whole token family.' },
+  { name: 'GATEHOUSE_REFRESH_GRACE_SECONDS', default: '10', description: 'How long a refresh token that was just rotated still works, so that concurrent refreshes do not trip reuse detection (0 to 60). Presented again in that time, it gets the same new refresh token as the first time (derived again, never stored), so the family never forks and both callers go on with the same token. The trade-off: for these seconds a stolen refresh token that was just used can be used once more without revoking the family, and it yields the same successor the owner got, never a new branch. Reuse after the window revokes the whole family. 0 turns the grace off: then two processes that refresh one token a few milliseconds apart log each other out, as in other servers.' },
   { name: 'GATEHOUSE_DEVICE_CODE_TTL', default: '600', description: 'Lifetime of a device authorization (RFC 8628) in seconds (5 to 3600).' },
   { name: 'GATEHOUSE_DEVICE_POLL_INTERVAL', default: '5', description: 'Seconds a device must wait between token polls (1 to 60); each `slow_down` adds 5.' },
   { name: 'GATEHOUSE_TRUST_PROXY', default: '(none)', description: 'Comma-separated addresses or CIDR ranges of the reverse proxies in front of Gatehouse. Only their `X-Forwarded-For`/`-Proto` headers are believed (RFC 9700 §4.13); from anyone else they are ignored, so a client cannot pick the address that sign-in throttling counts.' },
+  { name: 'GATEHOUSE_PASSWORD_RESET_TTL', default: '86400', description: 'How long a password-reset link issued by an admin works, in seconds (300 to 604800). It works once.' },
+  { name: 'GATEHOUSE_SMTP_URL', default: '(none)', description: 'An SMTP server for outgoing mail, e.g. `smtps://user:password@mail.example.com:465`. With it, a password-reset link is emailed to the user; without it, the portal shows the link once for the admin to pass on.' },
+  { name: 'GATEHOUSE_MAIL_FROM', default: 'Gatehouse <gatehouse@$HOST_OF_ISSUER>', description: 'The From address of mail Gatehouse sends.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -118,7 +138,10 @@ export function loadConfig(env: Env = process.env): Config {
     deviceCodeTtl: integer('GATEHOUSE_DEVICE_CODE_TTL', env.GATEHOUSE_DEVICE_CODE_TTL, 600, 5, 3600),
     devicePollInterval: integer('GATEHOUSE_DEVICE_POLL_INTERVAL', env.GATEHOUSE_DEVICE_POLL_INTERVAL, 5, 1, 60),
     trustProxy: proxies(env.GATEHOUSE_TRUST_PROXY),
-    refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 0, 0, 60),
+    refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 10, 0, 60),
+    passwordResetTtl: integer('GATEHOUSE_PASSWORD_RESET_TTL', env.GATEHOUSE_PASSWORD_RESET_TTL, 86_400, 300, 604_800),
+    smtpUrl: smtpUrl(env.GATEHOUSE_SMTP_URL),
+    mailFrom: env.GATEHOUSE_MAIL_FROM || `Gatehouse <gatehouse@${new URL(issuer).hostname}>`,
     logLevel,
   };
 }

@@ -16,6 +16,10 @@ import { PersonalAccessTokenService } from './pat/pat-service.ts';
 import { AccountAdmin } from './user/account-admin.ts';
 import { DeviceFlow } from './oauth/device/device-flow.ts';
 import { FirstRunSetup } from './user/first-run.ts';
+import { PasswordService } from './user/passwords.ts';
+import { smtpMailer } from './mail/mailer.ts';
+import { randomToken } from './security/secrets.ts';
+import { now } from './ids.ts';
 
 export interface Services {
   config: Config;
@@ -32,6 +36,7 @@ export interface Services {
   consents: ConsentService;
   pats: PersonalAccessTokenService;
   accounts: AccountAdmin;
+  passwords: PasswordService;
   devices: DeviceFlow;
   /** The one-time set-up URL while no user exists. */
   firstRun: FirstRunSetup;
@@ -49,6 +54,8 @@ export async function createServices(config: Config): Promise<Services> {
     const pats = new PersonalAccessTokenService(store, revocations);
     const consents = new ConsentService(store, revocations, config.accessTokenTtl);
     const users = new UserService(store);
+    const credentials = new CredentialChecker(store);
+    const csrfKey = await store.serverSecrets.getOrCreate('pre-session-csrf', randomToken(32), now());
     return {
       config,
       store,
@@ -61,14 +68,18 @@ export async function createServices(config: Config): Promise<Services> {
       userTokens: new UserTokens({
         store, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, accessTtlSeconds: config.accessTokenTtl,
       }),
-      sessions: new SessionService(store, config.issuer),
-      credentials: new CredentialChecker(store),
+      sessions: new SessionService(store, config.issuer, csrfKey),
+      credentials,
       consents,
       devices: new DeviceFlow({
         store, consents, issuer: config.issuer, ttlSeconds: config.deviceCodeTtl, intervalSeconds: config.devicePollInterval,
       }),
       pats,
       accounts: new AccountAdmin({ store, revocations, pats, accessTtlSeconds: config.accessTokenTtl }),
+      passwords: new PasswordService({
+        store, credentials, issuer: config.issuer, resetTtlSeconds: config.passwordResetTtl,
+        mailer: config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : null,
+      }),
       firstRun: new FirstRunSetup(store, users),
       close: async () => {
         revocations.stop();

@@ -146,7 +146,7 @@ test('the page needs sign-in: 303 to /login with return_to, which leads back to 
   const browser = new CookieBrowser(server.url);
   const response = await browser.get(PAGE);
   assert.equal(response.status, 303);
-  assert.equal(response.headers.get('location'), `/login?return_to=${PAGE}`);
+  assert.equal(response.headers.get('location'), `/login?return_to=${encodeURIComponent(PAGE)}`);
   const revoke = await browser.post(`${PAGE}/${app.client_id}/revoke`, { csrf_token: 'x' });
   assert.equal(revoke.status, 303);
   assert.equal(await apiStatus(tokens.access_token), 200, 'nothing was revoked');
@@ -158,7 +158,7 @@ test('the page needs sign-in: 303 to /login with return_to, which leads back to 
   assert.equal((await browser.get(PAGE)).status, 200);
 });
 
-test('the page lists the apps, names escaped, each with a Revoke form carrying the CSRF token', async () => {
+test('the page lists the apps, names escaped, each with a Revoke link to a confirmation carrying the CSRF token', async () => {
   const { user, app } = await userWithApp('<b>Evil & Co</b>');
   const browser = new CookieBrowser(server.url);
   await signIn(browser, user.email, user.password);
@@ -170,8 +170,13 @@ test('the page lists the apps, names escaped, each with a Revoke form carrying t
   assert.equal(response.headers.get('cache-control'), 'no-store');
   assert.ok(response.text.includes('&lt;b&gt;Evil &amp; Co&lt;/b&gt;'), 'the name is escaped');
   assert.ok(!response.text.includes('<b>Evil'), 'the name is not markup');
-  const fields = formFields(response.text, `${PAGE}/${app.client_id}/revoke`);
+  assert.ok(response.text.includes(`href="${PAGE}/${app.client_id}/revoke"`), 'a Revoke link');
+  const confirm = await browser.get(`${PAGE}/${app.client_id}/revoke`);
+  assert.equal(confirm.status, 200);
+  assert.match(confirm.text, /<h1>Revoke access for &lt;b&gt;Evil &amp; Co&lt;\/b&gt;\?<\/h1>/);
+  const fields = formFields(confirm.text, `${PAGE}/${app.client_id}/revoke`);
   assert.ok((fields.csrf_token ?? '').length >= 32);
+  assert.equal((await browser.get(`${PAGE}/not-an-app/revoke`)).status, 404);
 });
 
 test('Revoke on the page removes the app and says so', async () => {
@@ -181,17 +186,30 @@ test('Revoke on the page removes the app and says so', async () => {
   const browser = new CookieBrowser(server.url);
   await signIn(browser, user.email, user.password);
   const action = `${PAGE}/${app.client_id}/revoke`;
-  const revoked = await browser.post(action, formFields((await browser.get(PAGE)).text, action));
+  const revoked = await browser.post(action, formFields((await browser.get(action)).text, action));
   assert.equal(revoked.status, 303, revoked.text);
-  assert.equal(revoked.headers.get('location'), `${PAGE}?revoked=${app.client_id}`);
+  assert.equal(revoked.headers.get('location'), PAGE, 'nothing about the app rides in the URL');
 
   const after = await browser.get(revoked.location!);
   assert.equal(after.status, 200);
   assert.match(after.text, /class="notice"[^>]*>Nightly export no longer has access/);
+  assert.doesNotMatch((await browser.get(PAGE)).text, /class="notice"/, 'the notice is shown once');
   assert.ok(!after.text.includes(action), 'the app is no longer listed');
   assert.ok(after.text.includes(`${PAGE}/${keep.client_id}/revoke`), 'the other app is still listed');
   await assertAppCutOff(app, tokens, apiStatus);
   assert.equal(await apiStatus(kept.access_token), 200, 'other apps keep their access');
+});
+
+test('?revoked=<any client id> shows no notice: another workspace cannot put its app name on the page', async () => {
+  const { user } = await userWithApp();
+  const stranger = await createUser(server);
+  const theirs = await createClient(server, stranger.email, '--name', 'Your bank says hello');
+  const browser = new CookieBrowser(server.url);
+  await signIn(browser, user.email, user.password);
+  const page = await browser.get(`${PAGE}?revoked=${theirs.client_id}`);
+  assert.equal(page.status, 200);
+  assert.ok(!page.text.includes('Your bank says hello'), page.text);
+  assert.doesNotMatch(page.text, /class="notice"/);
 });
 
 test('a revoke without the CSRF token, or with a wrong one: 403, and nothing is revoked', async () => {

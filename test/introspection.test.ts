@@ -18,7 +18,7 @@ let app: ClientFixture;
 let other: ClientFixture;
 
 before(async () => {
-  server = await startServer({ env: { GATEHOUSE_REFRESH_TOKEN_TTL: String(REFRESH_TTL) } });
+  server = await startServer({ env: { GATEHOUSE_REFRESH_TOKEN_TTL: String(REFRESH_TTL), GATEHOUSE_REFRESH_GRACE_SECONDS: '0' } });
   store = KyselyStore.open(server.env.DATABASE_URL!);
   user = await createUser(server);
   app = await passwordClient(server, user.email);

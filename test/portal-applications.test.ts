@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './support/server.ts';
-import { createClient, createProcess, createUser } from './support/fixtures.ts';
+import { createAdmin, createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest, assertOAuthError, tokenRequest } from './support/http.ts';
 import { CookieBrowser, formFields, signIn, type PageResponse } from './support/browser-http.ts';
 import { refresh, userTokens } from './support/user-tokens.ts';
@@ -24,8 +24,8 @@ interface Account {
   browser: CookieBrowser;
 }
 
-async function signedIn(): Promise<Account> {
-  const user = await createUser(server);
+async function signedIn(options: { admin?: boolean } = {}): Promise<Account> {
+  const user = options.admin ? await createAdmin(server) : await createUser(server);
   const browser = new CookieBrowser(server.url);
   await signIn(browser, user.email, user.password);
   return { user, browser };
@@ -353,7 +353,16 @@ test('rotate with no grace: the old secret is refused at once, the new one works
   const { browser } = await signedIn();
   const { clientId, secret: old } = await createApp(browser);
   const action = `/apps/${clientId}/rotate-secret`;
-  const response = await browser.post(action, { ...(await hiddenFields(browser, `/apps/${clientId}`, action)), grace: '0' });
+  // With no grace, the portal asks first: the old secret would stop at once.
+  const confirm = await browser.post(action, { ...(await hiddenFields(browser, `/apps/${clientId}`, action)), grace: '0' });
+  assert.equal(confirm.status, 200, confirm.text);
+  assertSafePage(confirm, 'the rotation confirmation');
+  assert.match(confirm.text, /stops working <strong>at once<\/strong>/);
+  assert.ok(confirm.text.includes(`<a class="button secondary" href="/apps/${clientId}">Cancel</a>`));
+  assert.equal((await clientCredentials(clientId, old!)).status, 200, 'nothing was rotated yet');
+  const confirmed = formFields(confirm.text, action);
+  assert.deepEqual([confirmed.grace, confirmed.confirm], ['0', 'yes']);
+  const response = await browser.post(action, confirmed);
   assert.equal(response.status, 303, response.text);
   assert.equal(response.headers.get('location'), `/apps/${clientId}`);
   const page = await browser.get(response.location!);
@@ -391,7 +400,8 @@ test('rotate with 1 hour of grace: both secrets work, and the page says until wh
 });
 
 test('delete: a confirmation page, then the app is gone and every token it holds stops working', async () => {
-  const { user, browser } = await signedIn();
+  // An admin: only admins may allow the password grant, which this test uses to get a user's tokens.
+  const { user, browser } = await signedIn({ admin: true });
   const processId = (await createProcess(server, user.email)).id;
   const { clientId, secret } = await createApp(browser, { name: 'Doomed', grants: ['client_credentials', 'password', 'refresh_token'] });
   const keep = await createApp(browser, { name: 'Survivor' });

@@ -61,10 +61,8 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   await page.getByRole('heading', { name: 'New application' }).waitFor();
   await page.getByLabel('Application name').fill(APP_NAME);
   await page.getByLabel('Callback URLs').fill(callback.url);
-  assert.ok(await page.getByRole('radio', { name: 'Confidential' }).isChecked(), 'confidential by default');
-  assert.ok(await page.getByRole('checkbox', { name: 'Authorization code' }).isChecked(), 'the code grant by default');
-  assert.ok(await page.getByRole('checkbox', { name: 'Refresh token' }).isChecked(), 'refresh tokens by default');
-  await page.getByRole('checkbox', { name: 'Client credentials' }).check();
+  // The first question; its default makes what the seed guide's "name and callback URL" needs.
+  assert.ok(await page.getByRole('radio', { name: 'Both: a service that also acts for people' }).isChecked(), '"both" by default');
   await page.getByRole('button', { name: 'Create application' }).click();
   await page.getByRole('heading', { name: APP_NAME, level: 1 }).waitFor();
   await page.getByText(`${APP_NAME} was created.`).waitFor();
@@ -94,6 +92,9 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
 
   await page.getByRole('radio', { name: /^No grace/ }).check();
   await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByRole('heading', { name: `Rotate the secret of ${APP_NAME} with no grace period?` }).waitFor();
+  assert.equal((await clientCredentials(clientId, secondSecret)).status, 200, 'asking rotates nothing');
+  await page.getByRole('button', { name: 'Rotate now' }).click();
   await page.getByText('A new secret was issued. The old secret no longer works.').waitFor();
   const thirdSecret = await page.getByLabel('Client secret', { exact: true }).inputValue();
   assert.equal((await clientCredentials(clientId, thirdSecret)).status, 200, 'the newest secret works');
@@ -133,7 +134,9 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   assert.match(read.stdout, /'name': 'X'/, read.stdout);
 
   // f. Revoked in the page: the script prints the 401 error, and so does a direct call.
-  await page.getByRole('button', { name: `Revoke ${TOKEN_NAME}` }).click();
+  await page.getByRole('link', { name: `Revoke ${TOKEN_NAME}…` }).click();
+  await page.getByRole('heading', { name: `Revoke “${TOKEN_NAME}”?` }).waitFor();
+  await page.getByRole('button', { name: `Revoke “${TOKEN_NAME}”` }).click();
   await page.getByText(`Revoked “${TOKEN_NAME}”`).waitFor();
   assert.equal(await page.getByRole('row', { name: new RegExp(TOKEN_NAME) }).getByText('Revoked', { exact: true }).count(), 1);
   const apiUrl = `${server.url}/api/v1/processes/${processId}`;
@@ -168,7 +171,8 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   await portalNav.getByRole('link', { name: 'Authorized apps' }).click();
   await page.getByRole('heading', { name: 'Authorized applications' }).waitFor();
   assert.equal(await page.getByRole('row', { name: new RegExp(APP_NAME) }).count(), 1, 'the app is listed');
-  await page.getByRole('button', { name: `Revoke access for ${APP_NAME}` }).click();
+  await page.getByRole('link', { name: `Revoke access for ${APP_NAME}…` }).click();
+  await page.getByRole('button', { name: 'Revoke access' }).click();
   await page.getByText(`${APP_NAME} no longer has access to your account.`).waitFor();
   await page.getByText('No application has access to your account.').waitFor();
 

@@ -47,10 +47,10 @@ async function createToken(browser: CookieBrowser, name: string, fields: Record<
 }
 
 const rowOf = (html: string, name: string) => tableRows(html).find((cells) => cells[0] === name);
-/** The revoke form's action in the row of the token with this (already escaped) name. */
+/** The revoke link (to its confirmation page, whose form posts to the same path) in the row of the token with this (already escaped) name. */
 const revokeActionOf = (html: string, escapedName: string) =>
-  [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!).filter((row) => row.includes(`<th scope="row">${escapedName}</th>`))
-    .map((row) => /action="(\/tokens\/[^"]+\/revoke)"/.exec(row)?.[1])[0];
+  [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!).filter((row) => row.includes(`>${escapedName}</th>`))
+    .map((row) => /href="(\/tokens\/[^"]+\/revoke)"/.exec(row)?.[1])[0];
 
 test('the page needs sign-in; posting without a session creates nothing', async () => {
   const browser = new CookieBrowser(server.url);
@@ -138,7 +138,7 @@ test('the list shows name, scopes, created, last used, expires and status', asyn
   assert.equal(lastUsed, 'Never');
   assert.equal(expires, in90);
   assert.equal(status, 'Active');
-  assert.equal(action, 'Revoke');
+  assert.equal(action, 'Revoke…');
   assert.deepEqual(rowOf(page.text, 'forever')?.slice(4, 6), ['Never', 'Active']);
 
   // Using the token is noted as "last used".
@@ -155,21 +155,28 @@ test('Revoke: 303 with a notice, the row says Revoked without a button, and the 
 
   const page = await browser.get(PAGE);
   const action = revokeActionOf(page.text, 'to revoke');
-  assert.ok(action, 'the row has a revoke form');
-  const revoked = await browser.post(action, formFields(page.text, action));
+  assert.ok(action, 'the row has a revoke link');
+  const confirm = await browser.get(action);
+  assert.equal(confirm.status, 200);
+  assertSafePage(confirm);
+  assert.match(confirm.text, /<h1>Revoke “to revoke”\?<\/h1>/);
+  assert.ok(confirm.text.includes('<a class="button secondary" href="/tokens">Cancel</a>'));
+  assert.equal((await apiRequest(server, `/api/v1/processes/${processId}`, token)).status, 200, 'the confirmation page revokes nothing');
+  const revoked = await browser.post(action, formFields(confirm.text, action));
   assert.equal(revoked.status, 303, revoked.text);
-  assert.match(revoked.headers.get('location') ?? '', /^\/tokens\?revoked=pat-/);
+  assert.equal(revoked.headers.get('location'), '/tokens');
 
   const after = await browser.get(revoked.location!);
   assertSafePage(after);
-  assert.match(after.text, /class="notice" role="status">Revoked “to revoke”/);
+  assert.match(after.text, /class="notice">Revoked “to revoke”/);
   assert.equal(rowOf(after.text, 'to revoke')?.[5], 'Revoked');
-  assert.ok(!after.text.includes(`action="${action}"`), 'no revoke button for a revoked token');
+  assert.ok(!after.text.includes(`href="${action}"`), 'no revoke button for a revoked token');
   assertApiError(await apiRequest(server, `/api/v1/processes/${processId}`, token), 401, 'invalid_token');
   assert.equal((await apiRequest(server, `/api/v1/processes/${processId}`, kept)).status, 200, 'the other token still works');
 
   // Revoking again, or another user's token: 404, nothing changes.
-  assert.equal((await browser.post(action, formFields(page.text, action))).status, 404);
+  assert.equal((await browser.post(action, formFields(confirm.text, action))).status, 404);
+  assert.equal((await browser.get(action)).status, 404, 'no confirmation for a revoked token');
   const stranger = await signedInUser();
   const keptAction = revokeActionOf(page.text, 'to keep');
   assert.ok(keptAction && keptAction !== action);

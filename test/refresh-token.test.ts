@@ -7,13 +7,14 @@ import { createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest, assertOAuthError, type JsonResponse } from './support/http.ts';
 import { passwordClient, refresh, userTokens, within, type UserTokenPair } from './support/user-tokens.ts';
 import { KyselyStore } from '../src/store/kysely-store.ts';
-import { ClientService } from '../src/client/client-service.ts';
+import { ClientService, OPERATOR } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 
 let server: TestServer;
 
 before(async () => {
-  server = await startServer();
+  // Most tests here check reuse detection at its strictest: no grace at all.
+  server = await startServer({ env: { GATEHOUSE_REFRESH_GRACE_SECONDS: '0' } });
 });
 after(() => server?.stop());
 
@@ -92,7 +93,7 @@ test('after the app loses a scope, the next refresh no longer carries it', async
   try {
     const clients = new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 3600 });
     const current = await clients.require(client.client_id);
-    await clients.update(client.client_id, { name: current.name, redirectUris: current.redirectUris, grantTypes: current.grantTypes, scopes: ['process_read'] });
+    await clients.update(client.client_id, { name: current.name, redirectUris: current.redirectUris, grantTypes: current.grantTypes, scopes: ['process_read'] }, OPERATOR);
   } finally {
     await store.close();
   }
@@ -140,7 +141,7 @@ test('unknown, missing and malformed refresh tokens', async () => {
   assertOAuthError(await refresh(server, client, ''), 400, 'invalid_request');
 });
 
-test('with the default grace of 0, a second concurrent refresh fails and revokes the family', async () => {
+test('with the grace turned off (0), a second concurrent refresh fails and revokes the family', async () => {
   const { user, process, client } = await setUp();
   const first = await userTokens(server, client, user);
   const results = await Promise.all([refresh(server, client, first.refresh_token!), refresh(server, client, first.refresh_token!)]);
@@ -154,6 +155,23 @@ test('with the default grace of 0, a second concurrent refresh fails and revokes
   assertOAuthError(await refresh(server, client, winner.refresh_token!), 400, 'invalid_grant');
   assert.equal(await apiStatus(server, process.id, winner.access_token), 401);
   assert.equal(await apiStatus(server, process.id, first.access_token), 401);
+});
+
+test('the default grace (10 s): 20 concurrent refreshes of one token all succeed with one successor, and the family lives', async (t) => {
+  const graceful = await startServer();
+  t.after(() => graceful.stop());
+  const user = await createUser(graceful);
+  const client = await passwordClient(graceful, user.email);
+  const process = await createProcess(graceful, user.email);
+  const first = await userTokens(graceful, client, user);
+  const results = await Promise.all(Array.from({ length: 20 }, () => refresh(graceful, client, first.refresh_token!)));
+  for (const result of results) assert.equal(result.status, 200, result.text);
+  const successors = new Set(results.map((r) => (r.body as unknown as UserTokenPair).refresh_token));
+  assert.equal(successors.size, 1, 'one successor, no fork');
+  for (const result of results) assert.equal(await apiStatus(graceful, process.id, (result.body as unknown as UserTokenPair).access_token), 200);
+  const [successor] = successors;
+  const next = await refresh(graceful, client, successor!);
+  assert.equal(next.status, 200, 'the family lives on');
 });
 
 test('GATEHOUSE_REFRESH_GRACE_SECONDS=5: concurrent refreshes both succeed with the same new refresh token; the token before last is reuse', async (t) => {
@@ -222,7 +240,7 @@ test('disabling the user (by the CLI, another process) ends their refresh tokens
 });
 
 test('two servers on one store: a token one of them rotated is reuse at the other, and revokes the family there too', async (t) => {
-  const other = await startServer({ env: { DATABASE_URL: server.env.DATABASE_URL! } });
+  const other = await startServer({ env: { DATABASE_URL: server.env.DATABASE_URL!, GATEHOUSE_REFRESH_GRACE_SECONDS: '0' } });
   t.after(() => other.stop());
   const { user, client } = await setUp();
   const first = await userTokens(server, client, user);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KyselyStore } from '../src/store/kysely-store.ts';
 import { UserService } from '../src/user/user-service.ts';
-import { ClientService } from '../src/client/client-service.ts';
+import { ClientService, OPERATOR } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { rotateFamily, startFamily } from '../src/oauth/tokens/refresh-family.ts';
 import { freshDatabase } from './support/server.ts';
@@ -48,18 +48,26 @@ test('a fresh store gets every migration, then none on the next start', async ()
 });
 
 test('attempt counters count atomically and start a new window when the old one ends', async () => {
-  const results = await Promise.all(Array.from({ length: 10 }, () => store.attemptCounters.hit('k', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')));
+  const hit = async (now: string, ends: string) => (await store.attemptCounters.hit('k', now, ends)).count;
+  const results = await Promise.all(Array.from({ length: 10 }, () => hit('2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')));
   assert.deepEqual([...results].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z'), 1);
-  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 2);
+  assert.deepEqual(await store.attemptCounters.hit('k', '2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z'), { count: 1, windowEndsAt: '2026-01-01T00:03:00.000Z' });
+  assert.equal(await hit('2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 2, 'the same window goes on');
+  await store.attemptCounters.undo('k');
+  assert.equal(await hit('2026-01-01T00:02:40.000Z', '2026-01-01T00:03:40.000Z'), 2, 'a refunded attempt does not count');
   await store.attemptCounters.reset('k');
-  assert.equal(await store.attemptCounters.hit('k', '2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 1);
+  assert.equal(await hit('2026-01-01T00:02:30.000Z', '2026-01-01T00:03:30.000Z'), 1);
+  // A hold: extended only forward, and over once its time has passed.
+  await store.attemptCounters.extend('hold', '2026-01-01T00:05:00.000Z');
+  await store.attemptCounters.extend('hold', '2026-01-01T00:04:00.000Z');
+  assert.equal(await store.attemptCounters.windowEnd('hold', '2026-01-01T00:04:30.000Z'), '2026-01-01T00:05:00.000Z');
+  assert.equal(await store.attemptCounters.windowEnd('hold', '2026-01-01T00:05:00.000Z'), undefined);
 });
 
 test('a code is marked used once, even under concurrent exchanges; consent upserts', async () => {
   const user = await new UserService(store).create({ email: 'store@example.test', password: 'long enough pw' });
   const workspace = await store.workspaces.findPersonal(user.id);
-  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] });
+  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] }, OPERATOR);
   const at = new Date().toISOString();
   await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null, refresh: null });
   await store.authorizationCodes.insert({ codeHash: 'h1', authorizationId: 'a1', clientId: client.clientId, redirectUri: 'https://a.example/cb', redirectUriSent: true, codeChallenge: null, expiresAt: at, usedAt: null, createdAt: at });
@@ -92,10 +100,10 @@ test('purgeExpired deletes only rows whose time is up, in batches', async () => 
   const past = '2020-01-01T00:00:00.000Z';
   const future = '2999-01-01T00:00:00.000Z';
   for (let i = 0; i < 5; i++) {
-    await store.sessions.insert({ idHash: `old-${i}`, userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: past });
+    await store.sessions.insert({ idHash: `old-${i}`, userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: past, userAgent: null, ip: null, lastSeenAt: null });
     await store.revocations.insert({ id: `rv-old-${i}`, kind: 'jti', value: `j${i}`, createdAt: past, expiresAt: past });
   }
-  await store.sessions.insert({ idHash: 'live', userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: future });
+  await store.sessions.insert({ idHash: 'live', userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: future, userAgent: null, ip: null, lastSeenAt: null });
   await store.revocations.insert({ id: 'rv-live', kind: 'jti', value: 'live', createdAt: past, expiresAt: future });
   await store.attemptCounters.hit('old-counter', past, past);
 
@@ -112,7 +120,7 @@ async function owner(email: string) {
   const user = await new UserService(store).create({ email, password: 'long enough pw' });
   const workspace = (await store.workspaces.findPersonal(user.id))!;
   const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 })
-    .create({ workspaceId: workspace.id, createdBy: user.id, name: 'R', redirectUris: ['https://a.example/cb'] });
+    .create({ workspaceId: workspace.id, createdBy: user.id, name: 'R', redirectUris: ['https://a.example/cb'] }, OPERATOR);
   return { user, workspace, client };
 }
 

@@ -19,6 +19,17 @@ export const SECRET_PREFIX = 'gcs_';
 /** 26 characters of [a-z0-9]: about 134 bits, so ids cannot be guessed. */
 export const CLIENT_ID_LENGTH = 26;
 
+/**
+ * Who asks for a change: an admin (or the operator's CLI) may allow the
+ * password grant, which hands users' passwords to the app and skips consent;
+ * anyone else may keep it where it is, but not add it.
+ */
+export interface ClientActor {
+  admin: boolean;
+}
+
+export const OPERATOR: ClientActor = { admin: true };
+
 export interface NewClientInput {
   workspaceId: string;
   createdBy: string;
@@ -55,6 +66,12 @@ function defaultGrants(isPublic: boolean, hasRedirects: boolean): string[] {
 }
 
 export const MAX_REDIRECT_URIS = 20;
+
+function passwordGrantAllowed(actor: ClientActor, grantTypes: string[], before: string[]): void {
+  if (!actor.admin && grantTypes.includes('password') && !before.includes('password')) {
+    throw new ValidationError([{ field: 'grant_types', message: 'only an administrator can allow the password grant' }]);
+  }
+}
 
 function validate(input: { name: string; isPublic?: boolean }, redirectUris: string[], grantTypes: string[], scopes: string[]): void {
   const errors: FieldError[] = [];
@@ -124,11 +141,12 @@ export class ClientService {
   }
 
   /** Registers a client. Grants and scopes left out (undefined) get defaults; given but empty is an error. */
-  async create(input: NewClientInput): Promise<IssuedClient> {
+  async create(input: NewClientInput, actor: ClientActor): Promise<IssuedClient> {
     const isPublic = input.isPublic ?? false;
     const redirectUris = [...new Set(input.redirectUris ?? [])];
     const grantTypes = input.grantTypes ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
     const scopes = input.scopes ? [...new Set(input.scopes)] : Object.keys(SCOPES);
+    passwordGrantAllowed(actor, grantTypes, []);
     validate(input, redirectUris, grantTypes, scopes);
 
     const clientSecret = isPublic ? null : newSecret();
@@ -152,6 +170,7 @@ export class ClientService {
       redirectUris,
       createdAt: at,
       updatedAt: at,
+      ownerDisabled: false,
     };
     await this.#store.clients.insert(client);
     return { client, clientSecret };
@@ -172,6 +191,11 @@ export class ClientService {
     return this.#store.clients.findBySecretHash(hashSecret(secret));
   }
 
+  /** The email of the user who registered the client, for consent screens ("made by …"). */
+  async ownerEmail(client: Client): Promise<string | null> {
+    return (await this.#store.users.findById(client.createdBy))?.email ?? null;
+  }
+
   async require(clientId: string): Promise<Client> {
     const client = await this.#store.clients.findById(clientId);
     if (!client) throw new NotFoundError(`no client with id ${clientId}`);
@@ -190,11 +214,12 @@ export class ClientService {
    * Changes a client's settings, validated as at registration. Its type
    * cannot change; default scopes follow the allowed scopes, as at creation.
    */
-  async update(clientId: string, fields: ClientUpdate): Promise<Client> {
+  async update(clientId: string, fields: ClientUpdate, actor: ClientActor): Promise<Client> {
     const client = await this.require(clientId);
     const redirectUris = [...new Set(fields.redirectUris)];
     const grantTypes = [...new Set(fields.grantTypes)];
     const scopes = [...new Set(fields.scopes)];
+    passwordGrantAllowed(actor, grantTypes, client.grantTypes);
     validate({ name: fields.name, isPublic: client.isPublic }, redirectUris, grantTypes, scopes);
     const change = { name: fields.name.trim(), redirectUris, grantTypes, scopes, defaultScopes: scopes, at: now() };
     if (!(await this.#store.clients.update(clientId, change))) throw new NotFoundError(`no client with id ${clientId}`);

@@ -1,11 +1,11 @@
 // The authorization endpoint is a browser page, so unlike the rest of the
-// authorization server (oauth/plugin.ts, JSON errors) its errors are pages.
+// authorization server (oauth/plugin.ts, JSON errors) it lives in the page
+// layer's scope (web/page-layer.ts): its errors are pages, and its consent
+// form is CSRF-checked like every other.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { pageErrorHandler } from '../web/error-page.ts';
 import { authorizeEndpoint } from './endpoints/authorize.ts';
 
-export async function authorizePlugin(app: FastifyInstance, services: Services): Promise<void> {
-  app.setErrorHandler(pageErrorHandler);
+export function authorizePlugin(app: FastifyInstance, services: Services): void {
   authorizeEndpoint(app, services);
 }

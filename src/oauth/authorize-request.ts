@@ -62,6 +62,7 @@ export async function verifyClient(clients: ClientService, params: Record<string
   if (!params.client_id) throw invalidRequestPage('The request does not name an application (client_id).');
   const client = await clients.find(params.client_id);
   if (!client) throw invalidRequestPage('The application (client_id) is unknown.');
+  if (client.ownerDisabled) throw invalidRequestPage('This application is disabled.');
   if (!client.grantTypes.includes('authorization_code')) throw invalidRequestPage('This application may not ask for authorization in the browser.');
   const match = matchRedirectUri(client.redirectUris, params.redirect_uri);
   if (!match) {
@@ -113,17 +114,19 @@ export function formTargetOf(redirectUri: string): string {
 }
 
 /**
- * The CSP form targets for a sign-in form that continues to `returnTo`: when
- * that is an authorization request whose client is already trusted, the
- * browser goes from the form straight on to the client, and browsers apply
- * form-action to every redirect after a form submission.
+ * What a sign-in form that continues to `returnTo` needs to know when that is
+ * an authorization request whose client and redirect URI check out: the app's
+ * name ("Sign in to continue to …"), and the CSP form target of its redirect
+ * URI (the browser goes from the form straight on to the client, and browsers
+ * apply form-action to every redirect after a form submission).
  */
-export async function signInFormTargets(clients: ClientService, returnTo: string): Promise<string[]> {
+export async function signInContext(clients: ClientService, returnTo: string): Promise<{ formTargets: string[]; appName?: string }> {
   const url = new URL(returnTo, 'http://gatehouse.invalid');
-  if (url.pathname !== '/oauth/authorize') return [];
+  if (url.pathname !== '/oauth/authorize') return { formTargets: [] };
   try {
-    return [formTargetOf((await verifyClient(clients, Object.fromEntries(url.searchParams))).redirectUri)];
+    const verified = await verifyClient(clients, Object.fromEntries(url.searchParams));
+    return { formTargets: [formTargetOf(verified.redirectUri)], appName: verified.client.name };
   } catch {
-    return [];
+    return { formTargets: [] };
   }
 }

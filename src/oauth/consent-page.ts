@@ -1,11 +1,11 @@
 // The consent page: which application asks, who made it, what it may do.
 import { SCOPES } from '../scopes.ts';
-import { html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
+import { html, type Html } from '../web/html.ts';
 import type { SignedIn } from '../web/session.ts';
 import type { AuthorizeRequest } from './authorize-request.ts';
 
-export function consentPage(request: AuthorizeRequest, signedIn: SignedIn, ownerEmail: string | null): string {
+/** The consent card, for the page layer's shell. */
+export function consentPage(request: AuthorizeRequest, signedIn: SignedIn, ownerEmail: string | null): Html {
   const { client, scopes, params } = request;
   const redirectHost = new URL(request.redirectUri).host || request.redirectUri;
   const body = html`<div class="card">
@@ -24,5 +24,5 @@ ${Object.entries(params).map(([name, value]) => html`<input type="hidden" name="
 </div>
 </form>
 </div>`;
-  return page({ title: `Authorize ${client.name}`, body, user: signedIn.user, csrfToken: signedIn.session.csrfToken, narrow: true });
+  return body;
 }

@@ -19,9 +19,16 @@ export class ConsentService {
     this.#accessTtl = accessTtlSeconds;
   }
 
-  /** True if the user need not be asked: a first-party client, or consent already covers `scopes`. */
+  /**
+   * True if the user need not be asked: a first-party client, or a
+   * confidential client whose remembered consent covers `scopes`. A public
+   * client is asked every time (RFC 8252 §8.6, RFC 9700 §2.4): anyone can
+   * send its client_id with their own PKCE challenge and loopback port, so a
+   * remembered consent would hand them a code without a prompt.
+   */
   async covers(userId: string, client: Client, scopes: string[]): Promise<boolean> {
     if (client.firstParty) return true;
+    if (client.isPublic) return false;
     const consent = await this.#store.consents.find(userId, client.clientId);
     return consent !== undefined && scopes.every((s) => consent.scopes.includes(s));
   }

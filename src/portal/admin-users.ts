@@ -1,27 +1,23 @@
-// /admin/users: admins list, create, disable and enable accounts. Everyone
-// else gets the 404 page, so the page's existence is not revealed. Disabling
-// ends the user's sessions, personal access tokens and OAuth tokens at once
-// (AccountAdmin); an admin cannot disable their own account.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// /admin/users: admins list, create, disable and enable accounts, and issue
+// one-time password-reset links. Everyone else gets the 404 page, so the
+// page's existence is not revealed (the page layer's `admin` access).
+// Disabling ends the user's sessions, personal access tokens, OAuth tokens and
+// apps at once (AccountAdmin); an admin cannot disable their own account.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import type { User } from '../store/store.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { MIN_PASSWORD_LENGTH } from '../user/user-service.ts';
-import { formFields, PageError } from '../web/error-page.ts';
-import { csrfOk } from '../web/guard.ts';
+import type { IssuedReset } from '../user/passwords.ts';
+import { PageError } from '../web/error-page.ts';
+import { OneTimeFlash } from '../web/flash.ts';
 import { html, type Html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
-import type { SignedIn } from '../web/session.ts';
-import { dateOf, fieldError, invalidAttrs, notFound } from '../web/widgets.ts';
+import { me, renderPage } from '../web/page-layer.ts';
+import { seeOther, sendPage } from '../web/respond.ts';
+import { COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
+import { readableTime } from './applications-views.ts';
 
 const PATH = '/admin/users';
-const NOTICES = {
-  created: (email: string) => `Created ${email}. They can sign in now.`,
-  disabled: (email: string) => `Disabled ${email}: their sessions and tokens no longer work.`,
-  enabled: (email: string) => `Enabled ${email}: they can sign in again. Their old sessions and tokens stay revoked.`,
-} as const;
-type NoticeKind = keyof typeof NOTICES;
 
 interface FormState {
   email: string;
@@ -29,22 +25,49 @@ interface FormState {
   errors: { email?: string; password?: string };
 }
 
-const emptyForm = (): FormState => ({ email: '', admin: false, errors: {} });
+interface ResetShown extends IssuedReset {
+  email: string;
+}
 
-function userRow(user: User, me: SignedIn): Html {
+const emptyForm = (): FormState => ({ email: '', admin: false, errors: {} });
+const idParams = { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } };
+
+function userRow(user: User, request: FastifyRequest): Html {
+  const { user: self, session } = me(request);
   const disabled = user.disabledAt !== null;
-  const self = user.id === me.user.id;
+  const isSelf = user.id === self.id;
   const action = disabled ? 'enable' : 'disable';
+  const csrf = html`<input type="hidden" name="csrf_token" value="${session.csrfToken}">`;
   return html`<tr>
-<th scope="row">${user.email}${self ? html` <span class="muted">(you)</span>` : ''}</th>
-<td>${user.isAdmin ? 'Admin' : 'Member'}</td>
-<td><span class="status status-${disabled ? 'disabled' : 'active'}">${disabled ? 'Disabled' : 'Active'}</span></td>
-<td>${dateOf(user.createdAt)}</td>
-<td>${self ? html`<span class="muted">—</span>` : html`<form method="post" action="${PATH}/${encodeURIComponent(user.id)}/${action}">
-<input type="hidden" name="csrf_token" value="${me.session.csrfToken}">
+<th scope="row" data-label="Email">${user.email}${isSelf ? html` <span class="muted">(you)</span>` : ''}</th>
+<td data-label="Role">${user.isAdmin ? 'Admin' : 'Member'}</td>
+<td data-label="Status"><span class="status status-${disabled ? 'disabled' : 'active'}">${disabled ? 'Disabled' : 'Active'}</span></td>
+<td data-label="Created">${dateOf(user.createdAt)}</td>
+<td class="row-actions">${isSelf ? html`<span class="muted">—</span>` : html`<div class="inline-actions">
+<form method="post" action="${PATH}/${encodeURIComponent(user.id)}/${action}">${csrf}
 <button class="${disabled ? 'secondary' : 'danger'} small" type="submit" aria-label="${disabled ? 'Enable' : 'Disable'} ${user.email}">${disabled ? 'Enable' : 'Disable'}</button>
-</form>`}</td>
+</form>
+${disabled ? '' : html`<form method="post" action="${PATH}/${encodeURIComponent(user.id)}/reset-password">${csrf}
+<button class="secondary small" type="submit" aria-label="Reset the password of ${user.email}">Reset password</button>
+</form>`}
+</div>`}</td>
 </tr>`;
+}
+
+function resetPanel(reset: ResetShown): Html {
+  if (reset.emailed) {
+    return html`<section class="card reveal" aria-labelledby="reset-heading"><h2 id="reset-heading">Reset link sent</h2>
+<p>A one-time link to choose a new password was emailed to <strong>${reset.email}</strong>. It works once, until ${readableTime(reset.expiresAt)}.</p></section>`;
+  }
+  return html`<section class="card reveal" aria-labelledby="reset-heading">
+<h2 id="reset-heading">Password-reset link for ${reset.email}</h2>
+<p class="warning" role="status"><strong>Copy it now and give it to ${reset.email} through a channel you trust.</strong> It is shown only this once, works once, and expires ${readableTime(reset.expiresAt)}. No mail server is configured, so Gatehouse did not send it.</p>
+<label for="reset-link">Reset link</label>
+<div class="copy-row">
+<input type="text" id="reset-link" class="secret" value="${reset.url}" readonly spellcheck="false" autocomplete="off">
+${copyButton('reset-link', 'Copy the reset link')}
+</div>
+</section>`;
 }
 
 function createForm(csrfToken: string, form: FormState): Html {
@@ -58,82 +81,71 @@ ${Object.keys(errors).length > 0 ? html`<p class="error" role="alert">The user w
 <input type="email" id="user-email" name="email" value="${form.email}" autocomplete="off" required${invalidAttrs('user-email-error', errors.email)}>
 ${fieldError('user-email-error', errors.email)}
 <label for="user-password">Initial password</label>
-<p class="hint" id="user-password-hint">At least ${MIN_PASSWORD_LENGTH} characters. Give it to the user through a safe channel.</p>
+<p class="hint" id="user-password-hint">At least ${MIN_PASSWORD_LENGTH} characters, and not a common password. Give it to the user through a safe channel, or create the user and send them a reset link instead.</p>
 <input type="password" id="user-password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${invalidAttrs('user-password-error', errors.password, 'user-password-hint')}>
 ${fieldError('user-password-error', errors.password)}
 <div class="check">
 <input type="checkbox" id="user-admin" name="admin" value="on"${form.admin ? html` checked` : ''}>
-<label for="user-admin">Administrator <span class="muted">— can manage users</span></label>
+<label for="user-admin">Administrator <span class="muted">— can manage users and allow the password grant</span></label>
 </div>
 <div class="actions"><button type="submit">Create user</button></div>
 </form>
 </section>`;
 }
 
-function usersPage(me: SignedIn, users: User[], options: { form?: FormState; notice?: string; error?: string }): string {
+function usersPage(request: FastifyRequest, users: User[], options: { form?: FormState; error?: string; reset?: ResetShown }): string {
   const body = html`<div class="page-head">
 <h1>Users</h1>
-<p class="muted">Everyone who can sign in to Gatehouse. Disabling a user signs them out everywhere and revokes their tokens.</p>
+<p class="muted">Everyone who can sign in to Gatehouse. Disabling a user signs them out everywhere, revokes their tokens and stops their applications.</p>
 </div>
-${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+${options.reset ? resetPanel(options.reset) : ''}
 <section class="card" aria-labelledby="list-heading">
 <h2 id="list-heading">All users <span class="muted">(${users.length})</span></h2>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="list-heading">
-<table>
+<table class="stack">
 <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody>${users.map((u) => userRow(u, me))}</tbody>
+<tbody>${users.map((u) => userRow(u, request))}</tbody>
 </table>
 </div>
 </section>
-${createForm(me.session.csrfToken, options.form ?? emptyForm())}`;
-  return page({ title: 'Users', body, user: me.user, csrfToken: me.session.csrfToken, section: PATH });
+${createForm(me(request).session.csrfToken, options.form ?? emptyForm())}
+${options.reset && !options.reset.emailed ? COPY_SCRIPT_TAG : ''}`;
+  return renderPage(request, { title: 'Users', body, section: PATH });
 }
 
 export function adminUserPages(app: FastifyInstance, services: Services): void {
-  const { sessions, users, accounts } = services;
+  const { users, accounts, passwords } = services;
+  const resets = new OneTimeFlash<ResetShown>();
+  const admin = { access: 'admin' as const, returnTo: PATH };
 
-  /** The signed-in admin; otherwise sends sign-in (no session) or throws the 404 page (not an admin). */
-  const adminOrRedirect = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | null> => {
-    const signedIn = await sessions.current(request);
-    if (!signedIn) {
-      seeOther(reply, `/login?return_to=${PATH}`);
-      return null;
+  const userOr404 = async (id: string): Promise<User> => {
+    try {
+      return await users.requireById(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new PageError(404, 'That user does not exist.', 'User not found');
+      throw error;
     }
-    if (!signedIn.user.isAdmin) throw notFound();
-    return signedIn;
   };
 
-  // No schemas on these routes: a malformed request from a non-admin must get the 404 page, not a 400.
-  app.get<{ Querystring: Partial<Record<NoticeKind, unknown>> }>(PATH, async (request, reply) => {
-    const me = await adminOrRedirect(request, reply);
-    if (!me) return reply;
-    const all = await users.list();
-    // The notice names the user by their stored email, never by text from the URL.
-    let notice: string | undefined;
-    for (const kind of Object.keys(NOTICES) as NoticeKind[]) {
-      const id = request.query[kind];
-      const subject = typeof id === 'string' ? all.find((u) => u.id === id) : undefined;
-      if (subject) notice = NOTICES[kind](subject.email);
-    }
-    return sendPage(reply, usersPage(me, all, { notice }));
+  app.get(PATH, { config: admin }, async (request, reply) => {
+    const reset = request.method === 'GET' ? resets.take(me(request).session.idHash, 'reset') : undefined;
+    return sendPage(reply, usersPage(request, await users.list(), { reset }));
   });
 
-  app.post(PATH, async (request, reply) => {
-    const me = await adminOrRedirect(request, reply);
-    if (!me) return reply;
-    const fields = formFields(request);
-    if (!csrfOk(sessions, me, fields.csrf_token, reply)) return reply;
+  app.post(PATH, { config: admin }, async (request, reply) => {
+    const fields = request.form;
     const form: FormState = { email: (fields.email ?? '').slice(0, 1000), admin: fields.admin !== undefined, errors: {} };
     let status = 422;
     try {
       const user = await users.create({ email: form.email, password: fields.password ?? '', admin: form.admin });
-      return seeOther(reply, `${PATH}?created=${encodeURIComponent(user.id)}`);
+      reply.notice(`Created ${user.email}. They can sign in now.`);
+      return seeOther(reply, PATH);
     } catch (error) {
       if (error instanceof ValidationError) {
         for (const e of error.errors) {
-          if (e.field === 'email') form.errors.email = 'Enter an email address.';
-          if (e.field === 'password') form.errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+          if (e.field === 'email') form.errors.email = e.message;
+          if (e.field === 'password') form.errors.password = e.message;
         }
       } else if (error instanceof ConflictError) {
         form.errors.email = 'A user with this email already exists.';
@@ -142,28 +154,32 @@ export function adminUserPages(app: FastifyInstance, services: Services): void {
         throw error;
       }
     }
-    return sendPage(reply, usersPage(me, await users.list(), { form }), { status });
+    return sendPage(reply, usersPage(request, await users.list(), { form }), { status });
   });
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post<{ Params: { id: string } }>(`${PATH}/:id/${action}`, async (request, reply) => {
-      const me = await adminOrRedirect(request, reply);
-      if (!me) return reply;
-      if (!csrfOk(sessions, me, formFields(request).csrf_token, reply)) return reply;
+    app.post<{ Params: { id: string } }>(`${PATH}/:id/${action}`, { config: admin, schema: idParams }, async (request, reply) => {
       const { id } = request.params;
-      if (action === 'disable' && id === me.user.id) {
-        return sendPage(reply, usersPage(me, await users.list(), {
+      if (action === 'disable' && id === me(request).user.id) {
+        return sendPage(reply, usersPage(request, await users.list(), {
           error: 'You cannot disable your own account. Ask another administrator to do it.',
         }), { status: 409 });
       }
-      try {
-        if (action === 'disable') await accounts.disable(id);
-        else await accounts.enable(id);
-      } catch (error) {
-        if (error instanceof NotFoundError) throw new PageError(404, 'That user does not exist.', 'User not found');
-        throw error;
-      }
-      return seeOther(reply, `${PATH}?${action}d=${encodeURIComponent(id)}`);
+      const user = await userOr404(id);
+      if (action === 'disable') await accounts.disable(id);
+      else await accounts.enable(id);
+      reply.notice(action === 'disable'
+        ? `Disabled ${user.email}: their sessions, tokens and applications no longer work.`
+        : `Enabled ${user.email}: they can sign in again. Their old sessions and tokens stay revoked.`);
+      return seeOther(reply, PATH);
     });
   }
+
+  app.post<{ Params: { id: string } }>(`${PATH}/:id/reset-password`, { config: admin, schema: idParams }, async (request, reply) => {
+    const user = await userOr404(request.params.id);
+    if (user.disabledAt !== null) throw new PageError(409, 'That user is disabled. Enable them first.', 'User disabled');
+    const issued = await passwords.issueReset(user.id, me(request).user.id);
+    resets.put(me(request).session.idHash, 'reset', { ...issued, email: user.email });
+    return seeOther(reply, PATH);
+  });
 }

@@ -6,10 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { endpointUrls, METADATA_PATH } from '../oauth/endpoints/metadata.ts';
 import { SCOPES } from '../scopes.ts';
-import { signedInOrRedirect } from '../web/guard.ts';
 import { html, type Html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { sendPage } from '../web/plugin.ts';
+import { renderPage } from '../web/page-layer.ts';
+import { sendPage } from '../web/respond.ts';
 import { COPY_SCRIPT_TAG, copyButton } from '../web/widgets.ts';
 
 /** A Python string literal (JSON's double-quoted strings are valid Python 3). */
@@ -120,9 +119,6 @@ export function apiDocsPage(app: FastifyInstance, services: Services): void {
   const urls: Urls = { issuer, token: endpoints.token_endpoint, api: `${issuer}/api/v1` };
 
   app.get('/docs', async (request, reply) => {
-    const signedIn = await signedInOrRedirect(services.sessions, request, reply);
-    if (!signedIn) return reply;
-    const { user, session } = signedIn;
     const body = html`<div class="page-head">
 <h1>API</h1>
 <p class="muted">Everything a script needs to call this Gatehouse server. Register an application under <a href="/apps">Applications</a> for OAuth, or make a <a href="/tokens">personal access token</a>.</p>
@@ -161,7 +157,15 @@ ${snippet('example-pat', 'Python: personal access token', 'python', personalToke
 ${snippet('example-curl', 'curl', 'shell', curlExample(urls),
     html`<p class="muted">The first command prints JSON with an <code>access_token</code>; put it in place of <code>your_access_token</code>.</p>`)}
 </section>
+<section class="card" aria-labelledby="oauthlib-heading">
+<h2 id="oauthlib-heading">Python with oauthlib (authorization code)</h2>
+<p>Scripts that sign a user in with <code>requests_oauthlib</code> or <code>oauthlib</code>, such as ProcessMaker's guide, work as written, with two things to know:</p>
+<ul>
+${issuer.startsWith('http:') ? html`<li>This server is on plain <code>http</code>, and oauthlib refuses that unless told otherwise: run the script with <code>OAUTHLIB_INSECURE_TRANSPORT=1</code> in its environment. It is oauthlib's own switch; over <code>https</code> it is not needed.</li>` : ''}
+<li>The guide's line <code>auth_url, _ = client.prepare_request_uri(…)</code> is a bug in the guide: oauthlib returns a single string, so Python stops with <code>ValueError: too many values to unpack</code>. Write <code>auth_url = client.prepare_request_uri(…)</code>.</li>
+</ul>
+</section>
 ${COPY_SCRIPT_TAG}`;
-    return sendPage(reply, page({ title: 'API', body, user, csrfToken: session.csrfToken, section: '/docs' }));
+    return sendPage(reply, renderPage(request, { title: 'API', body, section: '/docs' }));
   });
 }

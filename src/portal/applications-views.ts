@@ -1,10 +1,10 @@
 // The pages of the Applications part of the developer portal: the list, the
 // new-application form, an application's page (credentials, settings,
 // secret rotation) and the delete confirmation.
+import type { FastifyRequest } from 'fastify';
 import type { Client } from '../store/store.ts';
-import type { SignedIn } from '../web/session.ts';
 import { html, type Html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
+import { me, renderPage } from '../web/page-layer.ts';
 import { COPY_SCRIPT_TAG, copyButton, dateOf } from '../web/widgets.ts';
 import { appFields, errorSummary, grantLabel, valuesOf, type AppFormErrors, type AppFormValues } from './applications-form.ts';
 
@@ -23,21 +23,17 @@ export function readableTime(iso: string): string {
 
 const typeName = (client: Client): string => (client.isPublic ? 'Public' : 'Confidential');
 
-function shell(signedIn: SignedIn, title: string, body: Html, options: { copyScript?: boolean } = {}): string {
-  return page({
+function shell(request: FastifyRequest, title: string, body: Html, options: { copyScript?: boolean; narrow?: boolean } = {}): string {
+  return renderPage(request, {
     title,
-    user: signedIn.user,
-    csrfToken: signedIn.session.csrfToken,
     section: '/apps',
+    narrow: options.narrow,
     // The copy buttons are an enhancement: the page is complete without the script.
     body: options.copyScript ? html`${body}${COPY_SCRIPT_TAG}` : body,
   });
 }
 
-const notice = (text: string | undefined): Html =>
-  html`<div class="notice-slot" role="status" aria-live="polite">${text ? html`<p class="notice">${text}</p>` : ''}</div>`;
-
-const csrfInput = (signedIn: SignedIn): Html => html`<input type="hidden" name="csrf_token" value="${signedIn.session.csrfToken}">`;
+const csrfInput = (request: FastifyRequest): Html => html`<input type="hidden" name="csrf_token" value="${me(request).session.csrfToken}">`;
 
 const breadcrumb = (...trail: Html[]): Html =>
   html`<nav class="breadcrumb" aria-label="Breadcrumb"><ol><li><a href="/apps">Applications</a></li>${trail.map((t) => html`<li>${t}</li>`)}</ol></nav>`;
@@ -52,12 +48,11 @@ function appRow(client: Client): Html {
 </tr>`;
 }
 
-export function listPage(signedIn: SignedIn, clients: Client[], flash?: string): string {
+export function listPage(request: FastifyRequest, clients: Client[]): string {
   const body = html`<div class="page-head row">
 <h1>Applications</h1>
 <a class="button" href="/apps/new">New application</a>
 </div>
-${notice(flash)}
 ${clients.length === 0 ? html`<div class="card empty-state">
 <h2>No applications yet</h2>
 <p>An application is a program that uses the Gatehouse API on its own behalf or for the people who use it: a web app they sign in to, a mobile, desktop or command-line app, or a back-end script.</p>
@@ -66,27 +61,27 @@ ${clients.length === 0 ? html`<div class="card empty-state">
 </div>` : html`<div class="card">
 <h2 id="apps-heading" class="visually-hidden">Your applications</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="apps-heading">
-<table class="apps">
+<table class="apps stack">
 <thead><tr><th scope="col">Name</th><th scope="col">Client ID</th><th scope="col">Type</th><th scope="col">Grants</th><th scope="col">Created</th></tr></thead>
 <tbody>${clients.map(appRow)}</tbody>
 </table>
 </div>
 </div>`}`;
-  return shell(signedIn, 'Applications', body);
+  return shell(request, 'Applications', body);
 }
 
-export function newAppPage(signedIn: SignedIn, values: AppFormValues, errors: AppFormErrors = {}): string {
+export function newAppPage(request: FastifyRequest, values: AppFormValues, errors: AppFormErrors = {}): string {
   const body = html`${breadcrumb(html`<span aria-current="page">New application</span>`)}
 <div class="card">
 <h1>New application</h1>
 ${errorSummary(errors)}
 <form method="post" action="/apps" novalidate>
-${csrfInput(signedIn)}
-${appFields(values, errors, { askType: true })}
+${csrfInput(request)}
+${appFields(values, errors, { isNew: true, canAllowPassword: me(request).user.isAdmin })}
 <div class="actions"><button type="submit">Create application</button><a class="button secondary" href="/apps">Cancel</a></div>
 </form>
 </div>`;
-  return shell(signedIn, `${Object.keys(errors).length > 0 ? 'Error: ' : ''}New application`, body);
+  return shell(request, `${Object.keys(errors).length > 0 ? 'Error: ' : ''}New application`, body);
 }
 
 /** A read-only value with a label and a copy button (shown by /assets/copy.js). */
@@ -124,7 +119,7 @@ ${previousUntil ? html`<p class="muted">The previous secret keeps working until 
 </section>`;
 }
 
-function rotateCard(signedIn: SignedIn, client: Client): Html {
+function rotateCard(request: FastifyRequest, client: Client): Html {
   const choices = [
     { value: '0', label: 'No grace: the old secret stops working now', hint: 'If the secret leaked.' },
     { value: '3600', label: '1 hour', hint: 'Time to deploy the new secret before the old one stops working.' },
@@ -134,7 +129,7 @@ function rotateCard(signedIn: SignedIn, client: Client): Html {
 <h2 id="rotate-title">Rotate secret</h2>
 <p class="muted">Issues a new client secret. Rotating again ends any earlier grace period.</p>
 <form method="post" action="${appPath(client.clientId, '/rotate-secret')}">
-${csrfInput(signedIn)}
+${csrfInput(request)}
 <fieldset class="field">
 <legend>Keep the old secret working for</legend>
 ${choices.map((c, i) => html`<div class="check">
@@ -151,41 +146,56 @@ ${c.hint ? html`<p class="hint" id="grace-${c.value}-hint">${c.hint}</p>` : ''}
 
 export interface DetailOptions {
   secret?: FlashedSecret;
-  notice?: string;
   /** The settings form as submitted, when it did not validate. */
   form?: { values: AppFormValues; errors: AppFormErrors };
 }
 
-export function detailPage(signedIn: SignedIn, client: Client, options: DetailOptions = {}): string {
+export function detailPage(request: FastifyRequest, client: Client, options: DetailOptions = {}): string {
   const form = options.form ?? { values: valuesOf(client), errors: {} };
   const body = html`${breadcrumb(html`<span aria-current="page">${client.name}</span>`)}
 <div class="page-head title">
 <h1>${client.name}</h1>
 <span class="badge">${typeName(client)}</span>
 </div>
-${notice(options.notice)}
 ${credentialsCard(client, options.secret)}
 <section class="card" aria-labelledby="settings-title">
 <h2 id="settings-title">Settings</h2>
 <p class="muted">Created ${dateOf(client.createdAt)}${client.updatedAt !== client.createdAt ? html`, last changed ${dateOf(client.updatedAt)}` : ''}. ${typeName(client)} application: the type cannot change.</p>
 ${errorSummary(form.errors)}
 <form method="post" action="${appPath(client.clientId)}" novalidate>
-${csrfInput(signedIn)}
-${appFields(form.values, form.errors, { askType: false })}
+${csrfInput(request)}
+${appFields(form.values, form.errors, { isNew: false, canAllowPassword: me(request).user.isAdmin })}
 <div class="actions"><button type="submit">Save changes</button></div>
 </form>
 </section>
-${client.isPublic ? '' : rotateCard(signedIn, client)}
+${client.isPublic ? '' : rotateCard(request, client)}
 <section class="card danger-zone" aria-labelledby="delete-title">
 <h2 id="delete-title">Delete application</h2>
 <p>Deleting it revokes every token issued to it at once, and it can no longer sign anyone in. This cannot be undone.</p>
 <div class="actions"><a class="button danger" href="${appPath(client.clientId, '/delete')}">Delete application…</a></div>
 </section>`;
   const failed = Object.keys(form.errors).length > 0;
-  return shell(signedIn, `${failed ? 'Error: ' : ''}${client.name}`, body, { copyScript: true });
+  return shell(request, `${failed ? 'Error: ' : ''}${client.name}`, body, { copyScript: true });
 }
 
-export function deletePage(signedIn: SignedIn, client: Client): string {
+/** The confirmation before a rotation with no grace period, which breaks every deployment still on the old secret. */
+export function rotateNowPage(request: FastifyRequest, client: Client): string {
+  const body = html`${breadcrumb(html`<a href="${appPath(client.clientId)}">${client.name}</a>`, html`<span aria-current="page">Rotate secret</span>`)}
+<div class="card danger-zone">
+<h1>Rotate the secret of ${client.name} with no grace period?</h1>
+<p>The current secret stops working <strong>at once</strong>: every script, server or deployment that uses it gets <code>invalid_client</code> until it has the new one. Do this if the secret leaked. Otherwise, go back and choose a grace period of 1 or 24 hours.</p>
+<form method="post" action="${appPath(client.clientId, '/rotate-secret')}" class="actions">
+${csrfInput(request)}
+<input type="hidden" name="grace" value="0">
+<input type="hidden" name="confirm" value="yes">
+<button type="submit" class="danger">Rotate now</button>
+<a class="button secondary" href="${appPath(client.clientId)}">Cancel</a>
+</form>
+</div>`;
+  return shell(request, `Rotate the secret of ${client.name}`, body, { narrow: true });
+}
+
+export function deletePage(request: FastifyRequest, client: Client): string {
   const body = html`${breadcrumb(html`<a href="${appPath(client.clientId)}">${client.name}</a>`, html`<span aria-current="page">Delete</span>`)}
 <div class="card danger-zone">
 <h1>Delete ${client.name}?</h1>
@@ -197,10 +207,10 @@ export function deletePage(signedIn: SignedIn, client: Client): string {
 </ul>
 <p><strong>This cannot be undone.</strong></p>
 <form method="post" action="${appPath(client.clientId, '/delete')}" class="actions">
-${csrfInput(signedIn)}
+${csrfInput(request)}
 <button type="submit" class="danger">Delete ${client.name}</button>
 <a class="button secondary" href="${appPath(client.clientId)}">Cancel</a>
 </form>
 </div>`;
-  return shell(signedIn, `Delete ${client.name}`, body);
+  return shell(request, `Delete ${client.name}`, body);
 }

@@ -1,45 +1,46 @@
 // /account/authorized-apps: the apps that may act for the signed-in user, each
-// with a Revoke button that removes the consent and every token of the app.
-import type { FastifyInstance } from 'fastify';
+// with a Revoke button that, after a confirmation, removes the consent and
+// every token of the app. The notice after a revocation comes from the POST
+// (a one-time notice), never from the URL, where anyone could put an app's id.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import { listAuthorizedApps, type AuthorizedAppSummary } from '../oauth/authorized-apps.ts';
 import { SCOPES } from '../scopes.ts';
-import { formFields, PageError, pageErrorHandler } from '../web/error-page.ts';
+import { PageError } from '../web/error-page.ts';
 import { html, type Html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
+import { me, renderPage } from '../web/page-layer.ts';
+import { seeOther, sendPage } from '../web/respond.ts';
 
 const PATH = '/account/authorized-apps';
-const clientIdParams = { type: 'object', properties: { client_id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['client_id'] };
+type Params = { Params: { client_id: string } };
+const clientIdParams = { params: { type: 'object', properties: { client_id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['client_id'] } };
+const revokePath = (app: AuthorizedAppSummary) => `${PATH}/${encodeURIComponent(app.clientId)}/revoke`;
 
-function appRow(app: AuthorizedAppSummary, csrfToken: string): Html {
+function appRow(app: AuthorizedAppSummary): Html {
   return html`<tr>
-<th scope="row">${app.name}</th>
-<td><ul class="scopes">${app.scopes.map((s) => html`<li>${SCOPES[s] ?? s}</li>`)}</ul></td>
-<td><time datetime="${app.authorizedAt}">${app.authorizedAt.slice(0, 10)}</time></td>
-<td><form method="post" action="${PATH}/${encodeURIComponent(app.clientId)}/revoke">
-<input type="hidden" name="csrf_token" value="${csrfToken}">
-<button class="danger small" type="submit" aria-label="Revoke access for ${app.name}">Revoke</button>
-</form></td>
+<th scope="row" data-label="Application">${app.name}</th>
+<td data-label="Access"><ul class="scopes">${app.scopes.map((s) => html`<li>${SCOPES[s] ?? s}</li>`)}</ul></td>
+<td data-label="Authorized"><time datetime="${app.authorizedAt}">${app.authorizedAt.slice(0, 10)}</time></td>
+<td class="row-actions"><a class="button danger small" href="${revokePath(app)}" aria-label="Revoke access for ${app.name}…">Revoke…</a></td>
 </tr>`;
 }
 
-export async function authorizedAppsPage(app: FastifyInstance, services: Services): Promise<void> {
-  app.setErrorHandler(pageErrorHandler);
+export function authorizedAppsPage(app: FastifyInstance, services: Services): void {
+  const { consents } = services;
 
-  app.get<{ Querystring: { revoked?: string } }>(PATH, async (request, reply) => {
-    const signedIn = await services.sessions.current(request);
-    if (!signedIn) return seeOther(reply, `/login?return_to=${PATH}`);
-    const { user, session } = signedIn;
-    const apps = await listAuthorizedApps(services, user.id);
-    // The notice names the app by its registered name, never by text from the URL.
-    const revokedId = typeof request.query.revoked === 'string' ? request.query.revoked : undefined;
-    const revoked = revokedId ? await services.clients.find(revokedId) : undefined;
+  /** One of the user's authorized apps; the 404 page for any other id. */
+  const authorizedApp = async (request: FastifyRequest, clientId: string): Promise<AuthorizedAppSummary> => {
+    const found = (await listAuthorizedApps(services, me(request).user.id)).find((a) => a.clientId === clientId);
+    if (!found) throw new PageError(404, 'That application has no access to your account.', 'Application not found');
+    return found;
+  };
+
+  app.get(PATH, async (request, reply) => {
+    const apps = await listAuthorizedApps(services, me(request).user.id);
     const body = html`<div class="page-head">
 <h1>Authorized applications</h1>
 <p class="muted">These applications can act for you. Revoking one signs it out at once: its tokens stop working, and it must ask you again.</p>
 </div>
-${revoked ? html`<p class="notice" role="status">${revoked.name} no longer has access to your account.</p>` : ''}
 ${apps.length === 0 ? html`<div class="card empty-state">
 <h2>No authorized applications</h2>
 <p>No application has access to your account.</p>
@@ -47,23 +48,33 @@ ${apps.length === 0 ? html`<div class="card empty-state">
 </div>` : html`<section class="card" aria-labelledby="list-heading">
 <h2 id="list-heading" class="visually-hidden">Applications with access</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="list-heading">
-<table>
+<table class="stack">
 <thead><tr><th scope="col">Application</th><th scope="col">Access</th><th scope="col">Authorized</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody>${apps.map((a) => appRow(a, session.csrfToken))}</tbody>
+<tbody>${apps.map(appRow)}</tbody>
 </table>
 </div>
 </section>`}`;
-    return sendPage(reply, page({ title: 'Authorized applications', body, user, csrfToken: session.csrfToken, section: PATH }));
+    return sendPage(reply, renderPage(request, { title: 'Authorized applications', body, section: PATH }));
   });
 
-  app.post<{ Params: { client_id: string } }>(`${PATH}/:client_id/revoke`, { schema: { params: clientIdParams } }, async (request, reply) => {
-    const signedIn = await services.sessions.current(request);
-    if (!signedIn) return seeOther(reply, `/login?return_to=${PATH}`);
-    if (!services.sessions.csrfValid(signedIn, formFields(request).csrf_token)) {
-      throw new PageError(403, 'This form has expired or was not sent from Gatehouse.', 'Request refused');
-    }
-    const { client_id: clientId } = request.params;
-    await services.consents.revoke(signedIn.user.id, clientId);
-    return seeOther(reply, `${PATH}?revoked=${encodeURIComponent(clientId)}`);
+  app.get<Params>(`${PATH}/:client_id/revoke`, { schema: clientIdParams }, async (request, reply) => {
+    const found = await authorizedApp(request, request.params.client_id);
+    const body = html`<div class="card danger-zone">
+<h1>Revoke access for ${found.name}?</h1>
+<p>${found.name} is signed out of your account at once: its tokens stop working, and it has to ask for your approval again before it can act for you.</p>
+<form method="post" action="${revokePath(found)}" class="actions">
+<input type="hidden" name="csrf_token" value="${me(request).session.csrfToken}">
+<button type="submit" class="danger">Revoke access</button>
+<a class="button secondary" href="${PATH}">Cancel</a>
+</form>
+</div>`;
+    return sendPage(reply, renderPage(request, { title: `Revoke access for ${found.name}`, body, section: PATH, narrow: true }));
+  });
+
+  app.post<Params>(`${PATH}/:client_id/revoke`, { schema: clientIdParams, config: { returnTo: PATH } }, async (request, reply) => {
+    const found = await authorizedApp(request, request.params.client_id);
+    await consents.revoke(me(request).user.id, found.clientId);
+    reply.notice(`${found.name} no longer has access to your account.`);
+    return seeOther(reply, PATH);
   });
 }

@@ -1,24 +1,33 @@
-// The browser portal: sign-in and the signed-in pages. Errors are pages.
+// The browser portal's pages. They live in the page layer's scope (see
+// web/page-layer.ts), which handles sign-in, CSRF and errors for them.
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { pageErrorHandler } from '../web/error-page.ts';
-import { seeOther } from '../web/plugin.ts';
+import { seeOther } from '../web/respond.ts';
 import { signInRoutes } from './sign-in.ts';
 import { applicationRoutes } from './applications.ts';
 import { tokenPages } from './tokens.ts';
 import { setupPages } from './setup.ts';
 import { adminUserPages } from './admin-users.ts';
 import { apiDocsPage } from './api-docs.ts';
+import { accountPages } from './account.ts';
+import { passwordResetPages } from './password-reset.ts';
+import { processPages } from './processes.ts';
+import { authorizedAppsPage } from './authorized-apps.ts';
+import { devicePages } from './device.ts';
 
-export async function portalPlugin(app: FastifyInstance, services: Services): Promise<void> {
-  app.setErrorHandler(pageErrorHandler);
+export function portalPlugin(app: FastifyInstance, services: Services): void {
   signInRoutes(app, services);
-  applicationRoutes(app, services);
-  tokenPages(app, services);
   setupPages(app, services);
+  passwordResetPages(app, services);
+  applicationRoutes(app, services);
+  processPages(app, services);
+  tokenPages(app, services);
+  authorizedAppsPage(app, services);
+  accountPages(app, services);
   adminUserPages(app, services);
   apiDocsPage(app, services);
+  devicePages(app, services);
 
   // The portal starts at the applications list.
-  app.get('/', async (request, reply) => seeOther(reply, (await services.sessions.current(request)) ? '/apps' : '/login'));
+  app.get('/', { config: { access: 'optional' } }, async (request, reply) => seeOther(reply, request.signedIn ? '/apps' : '/login'));
 }

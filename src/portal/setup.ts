@@ -5,11 +5,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import { ValidationError } from '../errors.ts';
 import { MIN_PASSWORD_LENGTH } from '../user/user-service.ts';
-import { formFields } from '../web/error-page.ts';
+import { notFound } from '../web/error-page.ts';
 import { html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
-import { fieldError, invalidAttrs, notFound } from '../web/widgets.ts';
+import { renderPage } from '../web/page-layer.ts';
+import { seeOther, sendPage } from '../web/respond.ts';
+import { fieldError, invalidAttrs } from '../web/widgets.ts';
 
 interface FormState {
   email: string;
@@ -35,7 +35,7 @@ ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
 <input type="email" id="setup-email" name="email" value="${state.email}" autocomplete="username" required autofocus${invalidAttrs('setup-email-error', errors.email)}>
 ${fieldError('setup-email-error', errors.email)}
 <label for="setup-password">Password</label>
-<p class="hint" id="setup-password-hint">At least ${MIN_PASSWORD_LENGTH} characters.</p>
+<p class="hint" id="setup-password-hint">At least ${MIN_PASSWORD_LENGTH} characters, and not a common password.</p>
 <input type="password" id="setup-password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${invalidAttrs('setup-password-error', errors.password, 'setup-password-hint')}>
 ${fieldError('setup-password-error', errors.password)}
 <label for="setup-confirm">Confirm password</label>
@@ -44,25 +44,21 @@ ${fieldError('setup-confirm-error', errors.confirm)}
 <div class="actions"><button type="submit">Create admin account</button></div>
 </form>
 </div>`;
-    return sendPage(reply, page({ title: 'Set up Gatehouse', body, narrow: true }), { status: state.status });
+    return sendPage(reply, renderPage(request, { title: 'Set up Gatehouse', body, narrow: true }), { status: state.status });
   };
 
   // No schema: a malformed query must get the same 404 as a wrong token, not a 400.
-  app.get<{ Querystring: { token?: unknown } }>('/setup', async (request, reply) => {
+  app.get<{ Querystring: { token?: unknown } }>('/setup', { config: { access: 'public' } }, async (request, reply) => {
     const { token } = request.query;
     if (typeof token !== 'string' || !(await firstRun.valid(token))) throw notFound();
     return showForm(request, reply, token, { email: '', errors: {} });
   });
 
-  app.post('/setup', async (request, reply) => {
-    const fields = formFields(request);
+  app.post('/setup', { config: { access: 'public', csrf: 'pre-session' } }, async (request, reply) => {
+    const fields = request.form;
     const token = fields.token ?? '';
-    // The token first: without it, nothing here exists, not even a CSRF error.
     if (!(await firstRun.valid(token))) throw notFound();
     const email = fields.email ?? '';
-    if (!sessions.preSessionCsrfValid(request, fields.csrf_token)) {
-      return showForm(request, reply, token, { email, errors: {}, status: 403, error: 'The form expired. Please try again.' });
-    }
     const password = fields.password ?? '';
     if (password !== (fields.confirm ?? '')) {
       return showForm(request, reply, token, { email, errors: { confirm: 'The passwords do not match.' }, status: 422 });
@@ -74,8 +70,8 @@ ${fieldError('setup-confirm-error', errors.confirm)}
       if (!(error instanceof ValidationError)) throw error;
       const errors: FormState['errors'] = {};
       for (const e of error.errors) {
-        if (e.field === 'email') errors.email = 'Enter an email address.';
-        if (e.field === 'password') errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+        if (e.field === 'email') errors.email = e.message;
+        if (e.field === 'password') errors.password = e.message;
       }
       return showForm(request, reply, token, { email, errors, status: 422 });
     }

@@ -4,14 +4,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import { html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
-import { formFields, PageError } from '../web/error-page.ts';
-import { signInFormTargets } from '../oauth/authorize-request.ts';
+import { renderPage } from '../web/page-layer.ts';
+import { seeOther, sendPage } from '../web/respond.ts';
+import { signInContext } from '../oauth/authorize-request.ts';
+import { durationInWords } from '../duration.ts';
 
 /**
  * `value` if it is a path on this origin, else `/`. Browsers read `//host`
- * and `/\host` as another host, and drop tabs and newlines, so only a single
+ * and `/\\host` as another host, and drop tabs and newlines, so only a single
  * leading `/` followed by printable ASCII without backslashes is kept.
  */
 export function safeReturnTo(value: unknown): string {
@@ -23,6 +23,8 @@ interface FormState {
   email?: string;
   error?: string;
   status?: number;
+  /** Shown above the form when there is no error, e.g. after a password reset. */
+  info?: string;
 }
 
 export function signInRoutes(app: FastifyInstance, services: Services): void {
@@ -30,9 +32,12 @@ export function signInRoutes(app: FastifyInstance, services: Services): void {
 
   const showForm = async (request: FastifyRequest, reply: FastifyReply, returnTo: string, state: FormState = {}) => {
     const csrf = sessions.preSessionCsrf(request, reply);
+    const { formTargets, appName } = await signInContext(clients, returnTo);
     const body = html`<div class="card">
 <h1>Sign in</h1>
+${appName ? html`<p class="lead">to continue to <strong>${appName}</strong></p>` : ''}
 ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
+${state.info && !state.error ? html`<p class="notice" role="status">${state.info}</p>` : ''}
 <form method="post" action="/login">
 <input type="hidden" name="csrf_token" value="${csrf}">
 <input type="hidden" name="return_to" value="${returnTo}">
@@ -42,38 +47,35 @@ ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+<p class="muted small">Forgot your password? Ask an administrator for a reset link.</p>
 </div>`;
-    const formTargets = await signInFormTargets(clients, returnTo);
-    return sendPage(reply, page({ title: 'Sign in', body, narrow: true }), { status: state.status, formTargets });
+    const title = appName ? `Sign in to continue to ${appName}` : 'Sign in';
+    return sendPage(reply, renderPage(request, { title, body, narrow: true }), { status: state.status, formTargets });
   };
 
-  app.get('/login', async (request, reply) => {
-    return showForm(request, reply, safeReturnTo((request.query as Record<string, unknown>).return_to));
+  app.get('/login', { config: { access: 'public' } }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const info = query.reset === '1' ? 'Your password was changed. Sign in with the new one.' : undefined;
+    return showForm(request, reply, safeReturnTo(query.return_to), { info });
   });
 
-  app.post('/login', async (request, reply) => {
-    const fields = formFields(request);
+  app.post('/login', { config: { access: 'public', csrf: 'pre-session' } }, async (request, reply) => {
+    const fields = request.form;
     const returnTo = safeReturnTo(fields.return_to);
     const email = fields.email ?? '';
-    if (!sessions.preSessionCsrfValid(request, fields.csrf_token)) {
-      return showForm(request, reply, returnTo, { email, status: 403, error: 'The sign-in form expired. Please try again.' });
-    }
     const result = await credentials.check(email, fields.password ?? '', request.ip);
     if (!result.ok && result.reason === 'throttled') {
       reply.header('retry-after', String(result.retryAfter));
-      return showForm(request, reply, returnTo, { email, status: 429, error: 'Too many attempts, try again later.' });
+      return showForm(request, reply, returnTo, {
+        email, status: 429, error: `Too many failed sign-ins. Wait ${durationInWords(result.retryAfter)} and try again.`,
+      });
     }
     if (!result.ok) return showForm(request, reply, returnTo, { email, status: 401, error: 'The email or password is incorrect.' });
     await sessions.signIn(request, reply, result.user);
     return seeOther(reply, returnTo);
   });
 
-  app.post('/logout', async (request, reply) => {
-    const fields = formFields(request);
-    const signedIn = await sessions.current(request);
-    if (signedIn && !sessions.csrfValid(signedIn, fields.csrf_token)) {
-      throw new PageError(403, 'This form has expired or was not sent from Gatehouse.', 'Request refused');
-    }
+  app.post('/logout', { config: { access: 'optional', csrf: 'if-signed-in' } }, async (request, reply) => {
     await sessions.signOut(request, reply);
     return seeOther(reply, '/login');
   });

@@ -2,17 +2,15 @@
 // once, on the page the create form redirects to: it waits in this process's
 // memory, keyed by the session, until that page is read (or 10 minutes pass).
 // It never goes into a URL, a cookie, the log or the database.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import type { PersonalAccessToken } from '../store/store.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { SCOPES } from '../scopes.ts';
-import { formFields, PageError } from '../web/error-page.ts';
-import { csrfOk, signedInOrRedirect } from '../web/guard.ts';
+import { PageError } from '../web/error-page.ts';
 import { html, type Html } from '../web/html.ts';
-import { page } from '../web/layout.ts';
-import { seeOther, sendPage } from '../web/plugin.ts';
-import type { SignedIn } from '../web/session.ts';
+import { me, renderPage } from '../web/page-layer.ts';
+import { seeOther, sendPage } from '../web/respond.ts';
 import { COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
 import { OneTimeFlash } from '../web/flash.ts';
 
@@ -60,19 +58,16 @@ ${copyButton('new-token', 'Copy the new token')}
 </section>`;
 }
 
-function tokenRow(token: PersonalAccessToken, csrfToken: string, nowIso: string): Html {
+function tokenRow(token: PersonalAccessToken, nowIso: string): Html {
   const status = statusOf(token, nowIso);
   return html`<tr>
-<th scope="row">${token.name}</th>
-<td><ul class="tags">${token.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul></td>
-<td>${dateOf(token.createdAt)}</td>
-<td>${dateOf(token.lastUsedAt, 'Never')}</td>
-<td>${dateOf(token.expiresAt, 'Never')}</td>
-<td><span class="status status-${status.label.toLowerCase()}">${status.label}</span></td>
-<td>${status.active ? html`<form method="post" action="${PATH}/${encodeURIComponent(token.id)}/revoke">
-<input type="hidden" name="csrf_token" value="${csrfToken}">
-<button class="danger small" type="submit" aria-label="Revoke ${token.name}">Revoke</button>
-</form>` : ''}</td>
+<th scope="row" data-label="Name">${token.name}</th>
+<td data-label="Scopes"><ul class="tags">${token.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul></td>
+<td data-label="Created">${dateOf(token.createdAt)}</td>
+<td data-label="Last used">${dateOf(token.lastUsedAt, 'Never')}</td>
+<td data-label="Expires">${dateOf(token.expiresAt, 'Never')}</td>
+<td data-label="Status"><span class="status status-${status.label.toLowerCase()}">${status.label}</span></td>
+<td class="row-actions">${status.active ? html`<a class="button danger small" href="${PATH}/${encodeURIComponent(token.id)}/revoke" aria-label="Revoke ${token.name}…">Revoke…</a>` : ''}</td>
 </tr>`;
 }
 
@@ -105,27 +100,40 @@ ${fieldError('token-expiry-error', errors.expiry)}
 </section>`;
 }
 
-function tokensPage(signedIn: SignedIn, tokens: PersonalAccessToken[], options: { form?: FormState; created?: NewToken; notice?: string }): string {
-  const { user, session } = signedIn;
+function tokensPage(request: FastifyRequest, tokens: PersonalAccessToken[], options: { form?: FormState; created?: NewToken }): string {
+  const { session } = me(request);
   const nowIso = new Date().toISOString();
   const body = html`<div class="page-head">
 <h1>Personal access tokens</h1>
 <p class="muted">Tokens act as you on the API, limited to their scopes. Use them in scripts instead of your password. You can revoke one at any time.</p>
 </div>
-${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${options.created ? newTokenPanel(options.created) : ''}
 <section class="card" aria-labelledby="list-heading">
 <h2 id="list-heading">Your tokens</h2>
 ${tokens.length === 0 ? html`<p class="muted">You have no personal access tokens yet.</p>` : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="list-heading">
-<table>
+<table class="stack">
 <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody>${tokens.map((t) => tokenRow(t, session.csrfToken, nowIso))}</tbody>
+<tbody>${tokens.map((t) => tokenRow(t, nowIso))}</tbody>
 </table>
 </div>`}
 </section>
 ${createForm(session.csrfToken, options.form ?? emptyForm())}
 ${options.created ? COPY_SCRIPT_TAG : ''}`;
-  return page({ title: 'Personal access tokens', body, user, csrfToken: session.csrfToken, section: PATH });
+  return renderPage(request, { title: 'Personal access tokens', body, section: PATH });
+}
+
+function revokePage(request: FastifyRequest, token: PersonalAccessToken): string {
+  const { session } = me(request);
+  const body = html`<div class="card danger-zone">
+<h1>Revoke “${token.name}”?</h1>
+<p>Anything that uses this token, a script or a tool, can no longer call the API, at once. This cannot be undone: you would make a new token and put it where this one was.</p>
+<form method="post" action="${PATH}/${encodeURIComponent(token.id)}/revoke" class="actions">
+<input type="hidden" name="csrf_token" value="${session.csrfToken}">
+<button type="submit" class="danger">Revoke “${token.name}”</button>
+<a class="button secondary" href="${PATH}">Cancel</a>
+</form>
+</div>`;
+  return renderPage(request, { title: `Revoke ${token.name}`, body, section: PATH, narrow: true });
 }
 
 /** The form's fields, checked; `errors` is empty when the service may be asked. */
@@ -146,44 +154,29 @@ function readForm(fields: Record<string, string>): FormState {
   return form;
 }
 
+const idParams = { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } };
+
 export function tokenPages(app: FastifyInstance, services: Services): void {
-  const { sessions, pats } = services;
+  const { pats } = services;
   // Held in memory for the session's next page only (web/flash.ts: read once, 10 minutes at most).
   const flash = new OneTimeFlash<NewToken>();
 
-  app.get<{ Querystring: { revoked?: string } }>(PATH, {
-    schema: { querystring: { type: 'object', properties: { revoked: { type: 'string', maxLength: 100 } } } },
-  }, async (request, reply) => {
-    const signedIn = await signedInOrRedirect(sessions, request, reply);
-    if (!signedIn) return reply;
-    const created = flash.take(signedIn.session.idHash, 'new-token');
-    const tokens = await pats.list(signedIn.user.id);
-    // The notice names the token by its stored name, never by text from the URL.
-    const revoked = request.query.revoked ? tokens.find((t) => t.id === request.query.revoked && t.revokedAt !== null) : undefined;
-    const notice = revoked ? `Revoked “${revoked.name}”. Anything using it can no longer call the API.` : undefined;
-    return sendPage(reply, tokensPage(signedIn, tokens, { created, notice }));
+  app.get(PATH, async (request, reply) => {
+    const { user, session } = me(request);
+    // Only a GET shows (and so uses up) the new token: a HEAD's body is never seen.
+    const created = request.method === 'GET' ? flash.take(session.idHash, 'new-token') : undefined;
+    return sendPage(reply, tokensPage(request, await pats.list(user.id), { created }));
   });
 
-  // A form posted without a session goes to sign-in, and back to the list (never to the POST's URL).
-  const signedInForPost = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | null> => {
-    const signedIn = await sessions.current(request);
-    if (!signedIn) seeOther(reply, `/login?return_to=${PATH}`);
-    return signedIn;
-  };
-
   app.post(PATH, async (request, reply) => {
-    const signedIn = await signedInForPost(request, reply);
-    if (!signedIn) return reply;
-    const fields = formFields(request);
-    if (!csrfOk(sessions, signedIn, fields.csrf_token, reply)) return reply;
-    const form = readForm(fields);
-    const showErrors = async () =>
-      sendPage(reply, tokensPage(signedIn, await pats.list(signedIn.user.id), { form }), { status: 422 });
+    const { user, session } = me(request);
+    const form = readForm(request.form);
+    const showErrors = async () => sendPage(reply, tokensPage(request, await pats.list(user.id), { form }), { status: 422 });
     if (Object.keys(form.errors).length > 0) return showErrors();
     try {
       const days = EXPIRY_CHOICES.find((c) => c.value === form.expiry)!.days;
-      const { token, record } = await pats.create(signedIn.user.id, { name: form.name, scopes: form.scopes, expiresInDays: days });
-      flash.put(signedIn.session.idHash, 'new-token', { token, name: record.name });
+      const { token, record } = await pats.create(user.id, { name: form.name, scopes: form.scopes, expiresInDays: days });
+      flash.put(session.idHash, 'new-token', { token, name: record.name });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       for (const e of error.errors) {
@@ -195,18 +188,25 @@ export function tokenPages(app: FastifyInstance, services: Services): void {
     return seeOther(reply, PATH);
   });
 
-  app.post<{ Params: { id: string } }>(`${PATH}/:id/revoke`, {
-    schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } },
-  }, async (request, reply) => {
-    const signedIn = await signedInForPost(request, reply);
-    if (!signedIn) return reply;
-    if (!csrfOk(sessions, signedIn, formFields(request).csrf_token, reply)) return reply;
+  /** The user's own active token; the 404 page for any other id. */
+  const activeToken = async (request: FastifyRequest, id: string): Promise<PersonalAccessToken> => {
+    const token = (await pats.list(me(request).user.id)).find((t) => t.id === id);
+    if (!token || !statusOf(token, new Date().toISOString()).active) throw new PageError(404, 'That token does not exist or was already revoked.', 'Token not found');
+    return token;
+  };
+
+  app.get<{ Params: { id: string } }>(`${PATH}/:id/revoke`, { schema: idParams }, async (request, reply) =>
+    sendPage(reply, revokePage(request, await activeToken(request, request.params.id))));
+
+  app.post<{ Params: { id: string } }>(`${PATH}/:id/revoke`, { schema: idParams, config: { returnTo: PATH } }, async (request, reply) => {
+    const token = await activeToken(request, request.params.id);
     try {
-      await pats.revoke(signedIn.user.id, request.params.id);
+      await pats.revoke(me(request).user.id, token.id);
     } catch (error) {
       if (error instanceof NotFoundError) throw new PageError(404, 'That token does not exist or was already revoked.', 'Token not found');
       throw error;
     }
-    return seeOther(reply, `${PATH}?revoked=${encodeURIComponent(request.params.id)}`);
+    reply.notice(`Revoked “${token.name}”. Anything using it can no longer call the API.`);
+    return seeOther(reply, PATH);
   });
 }

@@ -6,6 +6,7 @@ import type {
   Store, User, UserRepository, Workspace, WorkspaceRepository, SessionRepository, ConsentRepository,
   AuthorizationRepository, AuthorizationCodeRepository, RevocationRepository,
   AttemptCounterRepository, PersonalAccessTokenRepository, DeviceAuthorizationRepository,
+  PasswordResetRepository, ServerSecretRepository,
 } from './store.ts';
 import { migrateToLatest } from './migrate.ts';
 import { connect } from './connect.ts';
@@ -13,6 +14,7 @@ import { AuthorizationCodes, Authorizations, Consents, Sessions } from './reposi
 import { prepared } from './prepared.ts';
 import { AttemptCounters, Revocations } from './repositories/revocations.ts';
 import { DeviceAuthorizations, PersonalAccessTokens } from './repositories/personal-tokens.ts';
+import { PasswordResets, ServerSecrets } from './repositories/accounts.ts';
 
 const flag = (value: boolean): number => (value ? 1 : 0);
 
@@ -31,7 +33,7 @@ function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
   return { id: row.id, name: row.name, personalOwnerId: row.personal_owner_id, createdAt: row.created_at };
 }
 
-function toClient(row: Selectable<ClientsTable>): Client {
+function toClient(row: Selectable<ClientsTable> & { owner_disabled_at: string | null }): Client {
   return {
     clientId: row.client_id,
     workspaceId: row.workspace_id,
@@ -49,6 +51,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ownerDisabled: row.owner_disabled_at !== null,
   };
 }
 
@@ -109,6 +112,10 @@ class Users implements UserRepository {
     const result = await this.#db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+  async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const result = await this.#db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }
 
 class Workspaces implements WorkspaceRepository {
@@ -140,6 +147,11 @@ class Clients implements ClientRepository {
   constructor(db: Kysely<Database>) {
     this.#db = db;
   }
+  /** Every read says whether the client's owner is disabled: a disabled user's apps stop working. */
+  #select() {
+    return this.#db.selectFrom('clients').leftJoin('users', 'users.id', 'clients.created_by')
+      .selectAll('clients').select('users.disabled_at as owner_disabled_at');
+  }
   async insert(client: Client): Promise<void> {
     await this.#db.insertInto('clients').values({
       client_id: client.clientId,
@@ -161,23 +173,27 @@ class Clients implements ClientRepository {
     }).execute();
   }
   async findById(clientId: string): Promise<Client | undefined> {
-    const row = await this.#db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.#select().where('clients.client_id', '=', clientId).executeTakeFirst();
     return row && toClient(row);
   }
   async findBySecretHash(secretHash: string): Promise<Client | undefined> {
-    const row = await this.#db.selectFrom('clients').selectAll()
-      .where((eb) => eb.or([eb('secret_hash', '=', secretHash), eb('previous_secret_hash', '=', secretHash)]))
+    const row = await this.#select()
+      .where((eb) => eb.or([eb('clients.secret_hash', '=', secretHash), eb('clients.previous_secret_hash', '=', secretHash)]))
       .executeTakeFirst();
     return row && toClient(row);
   }
   async list(): Promise<Client[]> {
-    const rows = await this.#db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+    const rows = await this.#select().orderBy('clients.created_at').orderBy('clients.client_id').execute();
     return rows.map(toClient);
   }
   async listInWorkspace(workspaceId: string): Promise<Client[]> {
-    const rows = await this.#db.selectFrom('clients').selectAll()
-      .where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('client_id').execute();
+    const rows = await this.#select()
+      .where('clients.workspace_id', '=', workspaceId).orderBy('clients.created_at').orderBy('clients.client_id').execute();
     return rows.map(toClient);
+  }
+  async idsCreatedBy(userId: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('clients').select('client_id').where('created_by', '=', userId).execute();
+    return rows.map((r) => r.client_id);
   }
   async update(clientId: string, change: ClientChange): Promise<boolean> {
     const result = await this.#db.updateTable('clients').set({
@@ -271,6 +287,7 @@ const EXPIRING = [
   ['device_authorizations', 'device_code_hash', 'expires_at'],
   ['revocations', 'id', 'expires_at'],
   ['attempt_counters', 'key', 'window_ends_at'],
+  ['password_resets', 'token_hash', 'expires_at'],
 ] as const;
 
 export class KyselyStore implements Store {
@@ -287,6 +304,8 @@ export class KyselyStore implements Store {
   readonly attemptCounters: AttemptCounterRepository;
   readonly personalAccessTokens: PersonalAccessTokenRepository;
   readonly deviceAuthorizations: DeviceAuthorizationRepository;
+  readonly passwordResets: PasswordResetRepository;
+  readonly serverSecrets: ServerSecretRepository;
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -304,6 +323,8 @@ export class KyselyStore implements Store {
     this.attemptCounters = new AttemptCounters(db);
     this.personalAccessTokens = new PersonalAccessTokens(db);
     this.deviceAuthorizations = new DeviceAuthorizations(db);
+    this.passwordResets = new PasswordResets(db);
+    this.serverSecrets = new ServerSecrets(db);
   }
 
   static open(databaseUrl: string): KyselyStore {

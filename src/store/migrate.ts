@@ -4,6 +4,7 @@ import * as userGrants from './migrations/002_user_grants.ts';
 import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
 import * as clientSecretLookup from './migrations/004_client_secret_lookup.ts';
 import * as refreshOnAuthorization from './migrations/005_refresh_on_authorization.ts';
+import * as accounts from './migrations/006_accounts.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '003_tokens_and_devices': tokensAndDevices,
   '004_client_secret_lookup': clientSecretLookup,
   '005_refresh_on_authorization': refreshOnAuthorization,
+  '006_accounts': accounts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -71,6 +71,26 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  last_seen_at: string | null;
+}
+
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: string;
+  /** The admin's user id, or `cli`. */
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Random keys the whole cluster shares, made once (e.g. for pre-session CSRF tokens). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
 }
 
 export interface ConsentsTable {
@@ -165,4 +185,6 @@ export interface Database {
   attempt_counters: AttemptCountersTable;
   personal_access_tokens: PersonalAccessTokensTable;
   device_authorizations: DeviceAuthorizationsTable;
+  password_resets: PasswordResetsTable;
+  server_secrets: ServerSecretsTable;
 }

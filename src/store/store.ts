@@ -35,6 +35,8 @@ export interface Client {
   redirectUris: string[];
   createdAt: string;
   updatedAt: string;
+  /** Whether the user who registered it is disabled (read from the users table; ignored on insert). */
+  ownerDisabled: boolean;
 }
 
 export interface Process {
@@ -63,6 +65,21 @@ export interface Session {
   csrfToken: string;
   createdAt: string;
   expiresAt: string;
+  /** Where it was signed in from, for the account page's list of sessions. */
+  userAgent: string | null;
+  ip: string | null;
+  lastSeenAt: string | null;
+}
+
+/** A one-time password-reset link an admin issued; only the token's SHA-256 is kept. */
+export interface PasswordReset {
+  tokenHash: string;
+  userId: string;
+  /** The admin's user id, or `cli`. */
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
 }
 
 export interface Consent {
@@ -170,6 +187,7 @@ export interface UserRepository {
   /** Whether any user exists (first-run set-up), without reading them all. */
   any(): Promise<boolean>;
   setDisabled(id: string, disabledAt: string | null): Promise<boolean>;
+  setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
 }
 
 export interface WorkspaceRepository {
@@ -196,6 +214,8 @@ export interface ClientRepository {
   list(): Promise<Client[]>;
   /** The clients of one workspace, oldest first. */
   listInWorkspace(workspaceId: string): Promise<Client[]>;
+  /** The ids of the clients a user registered. */
+  idsCreatedBy(userId: string): Promise<string[]>;
   /** Changes the editable settings in one UPDATE; false if there is no such client. */
   update(clientId: string, change: ClientChange): Promise<boolean>;
   updateSecret(
@@ -225,8 +245,26 @@ export interface SigningKeyRepository {
 export interface SessionRepository {
   insert(session: Session): Promise<void>;
   findByHash(idHash: string): Promise<Session | undefined>;
+  /** A user's sessions that have not expired at `now`, newest first. */
+  listForUser(userId: string, now: string): Promise<Session[]>;
+  touch(idHash: string, at: string): Promise<void>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<void>;
+  /** Deletes every session of the user but `keepIdHash` (if given); returns how many went. */
+  deleteForUser(userId: string, keepIdHash?: string): Promise<number>;
+}
+
+export interface PasswordResetRepository {
+  insert(reset: PasswordReset): Promise<void>;
+  findByHash(tokenHash: string): Promise<PasswordReset | undefined>;
+  /** Marks it used; false if it was used already (atomic, so a link works once). */
+  markUsed(tokenHash: string, at: string): Promise<boolean>;
+  /** Ends every unused link of the user (a new one replaces them, a reset uses them up). */
+  expireForUser(userId: string, at: string): Promise<void>;
+}
+
+export interface ServerSecretRepository {
+  /** The secret named `name`; `candidate` becomes it if there is none yet (the first node to ask wins). */
+  getOrCreate(name: string, candidate: string, at: string): Promise<string>;
 }
 
 export interface ConsentRepository {
@@ -277,9 +315,15 @@ export interface RevocationRepository {
 }
 
 export interface AttemptCounterRepository {
-  /** Counts one attempt for `key` in a window ending at `windowEndsAt` (a new window once the old one ends); returns the count. */
-  hit(key: string, now: string, windowEndsAt: string): Promise<number>;
+  /** Counts one attempt for `key` in a window ending at `windowEndsAt` (a new window once the old one ends); returns the count and when its window ends. */
+  hit(key: string, now: string, windowEndsAt: string): Promise<{ count: number; windowEndsAt: string }>;
+  /** Takes one attempt back (a success that was counted before it was checked). */
+  undo(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /** When the window of `key` ends, if it has not ended at `now`. */
+  windowEnd(key: string, now: string): Promise<string | undefined>;
+  /** Makes the window of `key` end at `until`, unless it already ends later. */
+  extend(key: string, until: string): Promise<void>;
 }
 
 export interface PersonalAccessTokenRepository {
@@ -320,6 +364,8 @@ export interface Store {
   attemptCounters: AttemptCounterRepository;
   personalAccessTokens: PersonalAccessTokenRepository;
   deviceAuthorizations: DeviceAuthorizationRepository;
+  passwordResets: PasswordResetRepository;
+  serverSecrets: ServerSecretRepository;
   /** Runs `work` in one transaction: every change it makes lands, or none does. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**

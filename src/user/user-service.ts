@@ -1,12 +1,12 @@
 import type { Store, User } from '../store/store.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashPassword } from '../security/secrets.ts';
 import { newId, now } from '../ids.ts';
+import { emailProblem, normalizeEmail } from './email.ts';
+import { passwordProblem } from './password-policy.ts';
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-export const MIN_PASSWORD_LENGTH = 8;
-
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+export { normalizeEmail } from './email.ts';
+export { MIN_PASSWORD_LENGTH } from './password-policy.ts';
 
 export class UserService {
   readonly #store: Store;
@@ -17,11 +17,11 @@ export class UserService {
   /** Creates a user together with their personal workspace, in one transaction. */
   async create(input: { email: string; password: string; admin?: boolean }): Promise<User> {
     const email = normalizeEmail(input.email);
-    const errors = [];
-    if (!EMAIL.test(email) || email.length > 254) errors.push({ field: 'email', message: 'must be an email address' });
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      errors.push({ field: 'password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
-    }
+    const errors: FieldError[] = [];
+    const badEmail = emailProblem(email);
+    if (badEmail) errors.push({ field: 'email', message: badEmail });
+    const badPassword = passwordProblem(input.password);
+    if (badPassword) errors.push({ field: 'password', message: badPassword });
     if (errors.length > 0) throw new ValidationError(errors);
 
     const passwordHash = await hashPassword(input.password);
@@ -43,12 +43,23 @@ export class UserService {
     return user;
   }
 
+  async requireById(id: string): Promise<User> {
+    const user = await this.#store.users.findById(id);
+    if (!user) throw new NotFoundError(`no user ${id}`);
+    return user;
+  }
+
+  /** The id of the user's personal workspace. */
+  async workspaceOf(userId: string): Promise<string> {
+    const workspace = await this.#store.workspaces.findPersonal(userId);
+    if (!workspace) throw new NotFoundError(`user ${userId} has no personal workspace`);
+    return workspace.id;
+  }
+
   /** The personal workspace of the user with this email. */
   async personalWorkspaceOf(email: string): Promise<{ user: User; workspaceId: string }> {
     const user = await this.requireByEmail(email);
-    const workspace = await this.#store.workspaces.findPersonal(user.id);
-    if (!workspace) throw new NotFoundError(`user ${user.email} has no personal workspace`);
-    return { user, workspaceId: workspace.id };
+    return { user, workspaceId: await this.workspaceOf(user.id) };
   }
 
   list(): Promise<User[]> {

@@ -11,9 +11,12 @@ export interface PageOptions {
   narrow?: boolean;
   /** The portal section the page belongs to (a nav link's href), marked as current in the header. */
   section?: string;
+  /** A one-time notice (reply.notice on the previous request), shown at the top. */
+  notice?: string;
 }
 
 const PORTAL_LINKS: Array<{ href: string; label: string; adminOnly?: boolean }> = [
+  { href: '/processes', label: 'Processes' },
   { href: '/apps', label: 'Applications' },
   { href: '/tokens', label: 'Tokens' },
   { href: '/account/authorized-apps', label: 'Authorized apps' },
@@ -40,11 +43,12 @@ export function page(options: PageOptions): string {
       html`<a href="${l.href}"${l.href === options.section ? html` aria-current="page"` : ''}>${l.label}</a>`)}
   </nav>
   <nav aria-label="Account">
-    <span class="who">${user.email}</span>
+    <a class="who" href="/account"${options.section === '/account' ? html` aria-current="page"` : ''}>${user.email}</a>
     <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="${csrfToken ?? ''}"><button class="link" type="submit">Sign out</button></form>
   </nav>` : ''}
 </header>
 <main id="main" class="${options.narrow ? 'narrow' : 'wide'}">
+<div class="notice-slot" role="status" aria-live="polite">${options.notice ? html`<p class="notice">${options.notice}</p>` : ''}</div>
 ${body}
 </main>
 </body>

@@ -1,6 +1,5 @@
 // Small pieces shared by the portal pages: dates, copy buttons, form errors.
 import { html, type Html } from './html.ts';
-import { PageError } from './error-page.ts';
 
 /** A date as YYYY-MM-DD, with the full instant for machines and a tooltip. */
 export function dateOf(iso: string | null, missing = '—'): Html {
@@ -30,6 +29,3 @@ export function invalidAttrs(errorId: string, message: string | undefined, hintI
   const describedBy = [hintId, message ? errorId : undefined].filter(Boolean).join(' ');
   return html`${describedBy ? html` aria-describedby="${describedBy}"` : ''}${message ? html` aria-invalid="true"` : ''}`;
 }
-
-/** The 404 page, for pages that must not reveal that they exist to this visitor. */
-export const notFound = (): PageError => new PageError(404, 'There is no page at this address.', 'Page not found');

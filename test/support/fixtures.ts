@@ -15,6 +15,11 @@ export async function createUser(server: TestServer, email = uniqueEmail(), pass
   return { email, password };
 }
 
+export async function createAdmin(server: TestServer, email = uniqueEmail('admin'), password = 'correct horse battery'): Promise<{ email: string; password: string }> {
+  await server.cliJson('users', 'create', '--email', email, '--password', password, '--admin');
+  return { email, password };
+}
+
 export async function createClient(server: TestServer, owner: string, ...flags: string[]): Promise<ClientFixture> {
   return server.cliJson<ClientFixture>('clients', 'create', '--owner', owner, '--name', 'Test app', ...flags);
 }

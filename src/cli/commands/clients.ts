@@ -1,6 +1,7 @@
 import type { Client } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { output, parse, required, UsageError } from '../command.ts';
+import { OPERATOR } from '../../client/client-service.ts';
 
 // What the CLI shows of a client; never a secret or its hash.
 const view = (c: Client) => ({
@@ -56,7 +57,7 @@ export const clientsCreate: Command = {
       isPublic: values.public ?? false,
       firstParty: values['first-party'] ?? false,
       requirePkce: values['require-pkce'] ?? false,
-    });
+    }, OPERATOR);
     output(context, values.json, { ...view(client), client_secret: clientSecret },
       `${describe(client)}\n${clientSecret ? `Client secret: ${clientSecret}\n\n${SECRET_WARNING}` : ''}`);
   },

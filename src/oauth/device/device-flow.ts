@@ -6,6 +6,19 @@ import { hashSecret, randomToken } from '../../security/secrets.ts';
 import { now } from '../../ids.ts';
 import { resolveScopes } from '../scope-request.ts';
 import type { ConsentService } from '../consent-service.ts';
+import { Throttle, type ThrottleRule } from '../../security/throttle.ts';
+
+/**
+ * Codes a user may enter on /device in 15 minutes, right or wrong: a user
+ * code has about 34 bits. Never reset by a success, or approving a request
+ * of one's own would buy unlimited guesses at other people's codes.
+ */
+const CODE_ENTRY: ThrottleRule = { name: 'device-code-entry', limit: 10, windowSeconds: 15 * 60 };
+
+export type CodeLookup =
+  | { ok: true; device: DeviceAuthorization; client: Client }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; retryAfter: number };
 
 // RFC 8628 §6.1: consonants only (no words, no 0/O or 1/I confusion), 8 characters ≈ 34.5 bits.
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
@@ -39,9 +52,11 @@ export class DeviceFlow {
   readonly #issuer: string;
   readonly #ttl: number;
   readonly #interval: number;
+  readonly #throttle: Throttle;
 
   constructor(deps: { store: Store; consents: ConsentService; issuer: string; ttlSeconds: number; intervalSeconds: number }) {
     this.#store = deps.store;
+    this.#throttle = new Throttle(deps.store.attemptCounters);
     this.#consents = deps.consents;
     this.#issuer = deps.issuer;
     this.#ttl = deps.ttlSeconds;
@@ -76,19 +91,27 @@ export class DeviceFlow {
     };
   }
 
-  /** A pending, unexpired request for this user code, with its client; undefined otherwise. */
-  async pending(userCodeInput: string): Promise<{ device: DeviceAuthorization; client: Client } | undefined> {
+  /** The pending request a user enters the code of, counted against the user's limit of code entries. */
+  async enter(userCodeInput: string, user: User): Promise<CodeLookup> {
+    const verdict = await this.#throttle.attempt([[CODE_ENTRY, user.id]]);
+    if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfter: verdict.retryAfter };
+    const found = await this.#pending(userCodeInput);
+    return found ? { ok: true, ...found } : { ok: false, reason: 'invalid' };
+  }
+
+  /** A pending, unexpired request for this user code, with its client (not one whose owner is disabled); undefined otherwise. */
+  async #pending(userCodeInput: string): Promise<{ device: DeviceAuthorization; client: Client } | undefined> {
     const userCode = normalizeUserCode(userCodeInput);
     if (userCode.length !== USER_CODE_LENGTH) return undefined;
     const device = await this.#store.deviceAuthorizations.findByUserCode(userCode);
     if (!device || device.status !== 'pending' || device.expiresAt <= now()) return undefined;
     const client = await this.#store.clients.findById(device.clientId);
-    return client && { device, client };
+    return client && !client.ownerDisabled ? { device, client } : undefined;
   }
 
-  /** Approves or denies; false if the request is no longer pending. */
+  /** Approves or denies a request found by `enter`; false if it is no longer pending. */
   async decide(userCodeInput: string, user: User, approve: boolean): Promise<boolean> {
-    const found = await this.pending(userCodeInput);
+    const found = await this.#pending(userCodeInput);
     if (!found) return false;
     const decided = await this.#store.deviceAuthorizations.decide(found.device.userCode, approve ? 'approved' : 'denied', user.id);
     if (decided && approve) await this.#consents.grant(user.id, found.client.clientId, found.device.scopes);

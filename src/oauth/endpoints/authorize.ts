@@ -3,8 +3,9 @@
 // the client carries `iss` (RFC 9207), errors included.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../services.ts';
-import { formFields, PageError } from '../../web/error-page.ts';
-import { seeOther, sendPage } from '../../web/plugin.ts';
+import { PageError } from '../../web/error-page.ts';
+import { me, renderPage } from '../../web/page-layer.ts';
+import { seeOther, sendPage } from '../../web/respond.ts';
 import type { SignedIn } from '../../web/session.ts';
 import { AuthorizeRedirectError, formTargetOf, parseAuthorizeQuery, verifyAuthorizeRequest, type AuthorizeRequest, type ResponseTarget } from '../authorize-request.ts';
 import { CodeIssuer } from '../code-issuer.ts';
@@ -20,7 +21,7 @@ function responseUrl(target: ResponseTarget, issuer: string, values: Record<stri
 }
 
 export function authorizeEndpoint(app: FastifyInstance, services: Services): void {
-  const { clients, sessions, consents, config } = services;
+  const { clients, consents, config } = services;
   const codes = new CodeIssuer(services.store, services.userTokens, config.authCodeTtl);
 
   const redirectError = (reply: FastifyReply, target: ResponseTarget, error: OAuthError) =>
@@ -44,27 +45,26 @@ export function authorizeEndpoint(app: FastifyInstance, services: Services): voi
     }
   };
 
-  // No HEAD route: a HEAD must not issue codes.
-  app.get('/oauth/authorize', { exposeHeadRoute: false }, async (request, reply) => {
+  // No HEAD route: a HEAD must not issue codes. The request is checked before
+  // sign-in, so a broken one is an error page, not a sign-in form.
+  app.get('/oauth/authorize', { exposeHeadRoute: false, config: { access: 'optional' } }, async (request, reply) => {
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const verified = await verify(reply, parseAuthorizeQuery(query));
     if (!verified) return reply;
-    const signedIn = await sessions.current(request);
+    const signedIn = request.signedIn;
     if (!signedIn) {
       const returnTo = `/oauth/authorize?${new URLSearchParams(verified.params)}`;
       return seeOther(reply, `/login?${new URLSearchParams({ return_to: returnTo })}`);
     }
     if (await consents.covers(signedIn.user.id, verified.client, verified.scopes)) return sendCode(reply, signedIn, verified);
-    const owner = await services.store.users.findById(verified.client.createdBy);
-    return sendPage(reply, consentPage(verified, signedIn, owner?.email ?? null), { formTargets: [formTargetOf(verified.redirectUri)] });
+    const body = consentPage(verified, signedIn, await clients.ownerEmail(verified.client));
+    return sendPage(reply, renderPage(request, { title: `Authorize ${verified.client.name}`, body, narrow: true }), { formTargets: [formTargetOf(verified.redirectUri)] });
   });
 
-  app.post('/oauth/authorize', async (request, reply) => {
-    const fields = formFields(request);
-    const signedIn = await sessions.current(request);
-    if (!signedIn || !sessions.csrfValid(signedIn, fields.csrf_token)) {
-      throw new PageError(403, 'This form has expired or was not sent from Gatehouse. Go back to the application and try again.', 'Request refused');
-    }
+  // A consent form posted after the session ended cannot be resumed: an error page, not a sign-in.
+  app.post('/oauth/authorize', { config: { returnTo: null } }, async (request, reply) => {
+    const fields = request.form;
+    const signedIn = me(request);
     const verified = await verify(reply, fields);
     if (!verified) return reply;
     if (fields.decision === 'deny') {

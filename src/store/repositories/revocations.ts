@@ -31,7 +31,7 @@ export class AttemptCounters implements AttemptCounterRepository {
   constructor(db: Kysely<Database>) {
     this.#db = db;
   }
-  async hit(key: string, now: string, windowEndsAt: string): Promise<number> {
+  async hit(key: string, now: string, windowEndsAt: string): Promise<{ count: number; windowEndsAt: string }> {
     // One statement, so parallel attempts cannot slip past the count.
     const row = await this.#db.insertInto('attempt_counters')
       .values({ key, count: 1, window_ends_at: windowEndsAt })
@@ -41,11 +41,28 @@ export class AttemptCounters implements AttemptCounterRepository {
         window_ends_at: eb.case().when('attempt_counters.window_ends_at', '<=', now).then(windowEndsAt)
           .else(eb.ref('attempt_counters.window_ends_at')).end(),
       })))
-      .returning('count')
+      .returning(['count', 'window_ends_at'])
       .executeTakeFirstOrThrow();
-    return Number(row.count);
+    return { count: Number(row.count), windowEndsAt: row.window_ends_at };
+  }
+  async undo(key: string): Promise<void> {
+    await this.#db.updateTable('attempt_counters').set((eb) => ({ count: eb('count', '-', 1) }))
+      .where('key', '=', key).where('count', '>', 0).execute();
   }
   async reset(key: string): Promise<void> {
     await this.#db.deleteFrom('attempt_counters').where('key', '=', key).execute();
+  }
+  async windowEnd(key: string, now: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('attempt_counters').select('window_ends_at')
+      .where('key', '=', key).where('window_ends_at', '>', now).executeTakeFirst();
+    return row?.window_ends_at;
+  }
+  async extend(key: string, until: string): Promise<void> {
+    await this.#db.insertInto('attempt_counters').values({ key, count: 0, window_ends_at: until })
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({
+        window_ends_at: eb.case().when('attempt_counters.window_ends_at', '<', until).then(until)
+          .else(eb.ref('attempt_counters.window_ends_at')).end(),
+      })))
+      .execute();
   }
 }

@@ -1,11 +1,6 @@
-// Shared set-up for server-rendered pages: cookies, security headers, the stylesheet.
-import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import cookie from '@fastify/cookie';
-
-const STYLESHEET = readFileSync(new URL('./assets/gatehouse.css', import.meta.url), 'utf8');
-/** Copy buttons (progressive: pages work without it). Pages include it with COPY_SCRIPT_TAG from widgets.ts. */
-const COPY_SCRIPT = readFileSync(new URL('./assets/copy.js', import.meta.url), 'utf8');
+// How pages answer: a rendered page with the security headers every page
+// carries, or a 303 after a POST.
+import type { FastifyReply } from 'fastify';
 
 // No inline script, no framing, no referrer: RFC 9700 §4.16 and the checklist.
 const csp = (formAction: string[]) =>
@@ -18,14 +13,6 @@ export const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-export async function registerWeb(app: FastifyInstance): Promise<void> {
-  await app.register(cookie);
-  app.get('/assets/gatehouse.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
-  app.get('/assets/copy.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').send(COPY_SCRIPT));
-}
 
 /**
  * Sends a rendered page with the security headers every interactive page
