@@ -11,7 +11,7 @@ import { authorizePlugin } from './oauth/authorize-plugin.ts';
 import { portalPlugin } from './portal/plugin.ts';
 import { sendApiError } from './api/errors.ts';
 import { registerPageLayer } from './web/page-layer.ts';
-import { notFound, sendErrorPage, wantsHtml } from './web/error-page.ts';
+import { notFound, pageErrorHandler, sendErrorPage, wantsHtml } from './web/error-page.ts';
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 
 export interface AppOptions {
@@ -27,6 +27,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: false,
     // Forwarded headers count only from configured proxies (RFC 9700 §4.13).
     trustProxy: services.config.trustProxy.length > 0 ? services.config.trustProxy : false,
+    // A malformed or over-long URL fails before routing: the same error shapes as everything else.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      return wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [addOAuthParamFormat] },
   });
 
@@ -35,7 +40,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
     done();
   });
-  app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
+  // Errors before any route is chosen (a 414, a malformed URL): a page for a browser, JSON otherwise.
+  app.setErrorHandler((error: FastifyError, request, reply) => (wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply)));
   // A mistyped address in a browser gets the portal's 404 page; API clients get JSON.
   app.setNotFoundHandler((request, reply) => (wantsHtml(request)
     ? sendErrorPage(reply, notFound())

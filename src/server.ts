@@ -36,6 +36,11 @@ export async function serve(config: Config): Promise<void> {
   // in logs" (test/logging.test.ts checks every other kind); only its hash is kept.
   // Logged before the line below, which the test harness waits for.
   const setupToken = await services.firstRun.begin();
-  if (setupToken) app.log.warn(`No user exists yet: create the first admin at ${config.issuer}/setup?token=${setupToken} (works once, until the server restarts)`);
+  if (setupToken) {
+    const url = `${config.issuer}/setup?token=${setupToken}`;
+    app.log.warn(`No user exists yet: create the first admin at ${url} (works once, until the server restarts)`);
+    // The same as a plain line on stderr, for a person reading a terminal rather than JSON.
+    process.stderr.write(`\nNo user exists yet. Open this one-time link to create the first admin:\n\n    ${url}\n\n`);
+  }
   app.log.info({ issuer: config.issuer, port, database: config.databaseUrl.split(':', 1)[0] }, `Gatehouse is listening on http://${config.host}:${port}`);
 }

@@ -233,3 +233,20 @@ test('processes create for an unknown owner: exit 1', async () => {
   assert.equal(result.code, 1);
   assert.ok(result.stderr.includes('nobody@example.test'), result.stderr);
 });
+
+test('users reset-password prints a one-time link that opens the reset page on the running server; an unknown user is exit 1', async () => {
+  const { email } = await createUser(server);
+  const issued = await server.cliJson<{ email: string; url: string; expires_at: string; emailed: boolean }>('users', 'reset-password', '--email', email.toUpperCase());
+  assert.equal(issued.email, email);
+  assert.equal(issued.emailed, false);
+  assert.match(issued.url, new RegExp(`^${server.url}/reset-password\\?token=[A-Za-z0-9_-]{43}$`));
+  assert.ok(Date.parse(issued.expires_at) > Date.now() + 23 * 3600_000, 'a day by default');
+  const page = await fetch(issued.url);
+  assert.equal(page.status, 200);
+  assert.ok((await page.text()).includes(email));
+  const text = await server.cli('users', 'reset-password', '--email', email);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /give it to them through a channel you trust/);
+  assert.equal((await fetch(issued.url)).status, 404, 'the newer link replaced it');
+  assert.equal((await server.cli('users', 'reset-password', '--email', 'nobody@example.test')).code, 1);
+});

@@ -95,11 +95,24 @@ test('a full flow leaves no secret or token in the log', async () => {
   assert.equal(tampered.status, 401);
   responses.push(tampered);
 
+  // A password sent as a JSON number (type confusion), and an admin's reset link.
+  const numeric = Number(`9${randomBytes(4).readUInt32BE()}`);
+  const confused = await tokenRequest(server, {}, { rawBody: JSON.stringify({ grant_type: 'password', username: email, password: numeric, client_id: client.client_id, client_secret: secret }), contentType: 'application/json' });
+  assert.equal(confused.status, 400, confused.text);
+  responses.push(confused);
+  const reset = await server.cliJson<{ url: string }>('users', 'reset-password', '--email', email);
+  const resetToken = new URL(reset.url).searchParams.get('token')!;
+  const resetPage = await fetch(reset.url);
+  assert.equal(resetPage.status, 200);
+
   for (const response of responses) await loggedRequest(response);
   const log = server.log();
 
-  // Not vacuous: one line per request, by method and path.
-  const lines = log.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { reqId?: string; req?: { method: string; path: string }; res?: { status: number } });
+  // Not vacuous: one line per request, by method and path. Every line is JSON
+  // but the plain first-run link (stderr), which is the one secret logged on purpose.
+  const plain = log.split('\n').filter((line) => line !== '' && !line.startsWith('{'));
+  assert.deepEqual(plain.map((line) => line.replace(/token=[\w-]+/, 'token=…')), ['No user exists yet. Open this one-time link to create the first admin:', `    ${server.url}/setup?token=…`]);
+  const lines = log.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { reqId?: string; req?: { method: string; path: string }; res?: { status: number } });
   const tokenLine = lines.find((l) => l.reqId === issued.headers.get('x-request-id'));
   assert.deepEqual(tokenLine?.req, { method: 'POST', path: '/oauth/token', ip: '127.0.0.1' });
   assert.deepEqual(tokenLine?.res, { status: 200 });
@@ -117,6 +130,8 @@ test('a full flow leaves no secret or token in the log', async () => {
     'Basic credentials': basicAuthorization(client.client_id, secret).slice('Basic '.length),
     'Basic credentials with the wrong secret': basicAuthorization(client.client_id, wrongSecret).slice('Basic '.length),
     'access_token parameter': 'access_token=',
+    'password sent as a number': String(numeric),
+    'reset token': resetToken,
     'client_secret parameter': 'client_secret',
   };
   for (const [what, value] of Object.entries(forbidden)) {

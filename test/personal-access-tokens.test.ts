@@ -152,7 +152,8 @@ test('disabling a user stops their PATs and their OAuth tokens', async () => {
   const process = await createProcess(server, email);
   const url = `${server.url}/api/v1/processes/${process.id}`;
   const pat = await cliToken(email);
-  const client = await createClient(server, email, '--grant', 'password');
+  // An app someone else registered: it goes on working, but no longer for this user.
+  const client = await createClient(server, (await createUser(server)).email, '--grant', 'password');
   const token = await fetchJson<{ access_token: string }>(`${server.url}/oauth/token`, {
     method: 'POST',
     body: new URLSearchParams({ grant_type: 'password', username: email, password, client_id: client.client_id, client_secret: client.client_secret! }),

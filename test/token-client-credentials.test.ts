@@ -268,9 +268,13 @@ test('a repeated member in a JSON body: 400 invalid_request, like a form', async
   // Escaped spellings of the same name are the same member.
   assertOAuthError(await json(`{"grant_type":"client_credentials","grant_\\u0074ype":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)}}`), 400, 'invalid_request');
   assertOAuthError(await json(`{"__proto__":{"x":1},"grant_type":"client_credentials"}`), 400, 'invalid_request');
-  // Nested objects may repeat names of the top level, and a value may look like a key.
-  const fine = await json(`{"grant_type":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)},"extra":{"scope":"a","x":"\\"scope\\":"}}`);
-  assert.equal(fine.status, 200, fine.text);
+  // Nested objects may repeat names of the top level, and a value may look like a key: that is
+  // no repeat. (A nested object is still refused, as every value that is not a string is.)
+  const nested = await json(`{"grant_type":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)},"extra":{"scope":"a","x":"\\"scope\\":"}}`);
+  assertOAuthError(nested, 400, 'invalid_request');
+  assert.equal(nested.body.error_description, 'the parameter "extra" must be a string');
+  const lookalike = await json(`{"grant_type":"client_credentials","client_id":${JSON.stringify(client_id)},"client_secret":${JSON.stringify(client_secret)},"extra":"\\"scope\\":"}`);
+  assert.equal(lookalike.status, 200, lookalike.text);
 });
 
 test('an unknown grant type: 400 unsupported_grant_type', async () => {

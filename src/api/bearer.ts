@@ -16,6 +16,10 @@ export interface Principal {
   kind: 'oauth' | 'pat';
   workspaceId: string;
   scopes: ReadonlySet<string>;
+  /** When this credential stops working (epoch ms); null: never (a PAT without expiry). */
+  expiresAtMs: number | null;
+  /** The authorization (refresh-token family) an OAuth user token belongs to. */
+  authorizationId?: string;
 }
 
 declare module 'fastify' {
@@ -75,7 +79,9 @@ export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDe
     if (token.startsWith(PAT_PREFIX)) {
       const pat = await pats.authenticate(token);
       if (!pat) throw unauthorized('invalid_token', 'the personal access token is invalid, expired or revoked', true);
-      request.principal = { subject: pat.userId, clientId: pat.tokenId, kind: 'pat', workspaceId: pat.workspaceId, scopes: new Set(pat.scopes) };
+      request.principal = {
+        subject: pat.userId, clientId: pat.tokenId, kind: 'pat', workspaceId: pat.workspaceId, scopes: new Set(pat.scopes), expiresAtMs: pat.expiresAtMs,
+      };
       return;
     }
     try {
@@ -89,6 +95,8 @@ export function bearerAuth({ accessTokens: tokens, revocations, pats }: BearerDe
           kind: 'oauth',
           workspaceId: claims.ws,
           scopes: new Set(claims.scope.split(' ')),
+          expiresAtMs: claims.exp * 1000,
+          ...(claims.gid ? { authorizationId: claims.gid } : {}),
         };
         principals.set(claims, principal);
       }

@@ -14,8 +14,7 @@ function actorNames(services: Services): ActorNames {
         const client = await services.clients.find(principal.clientId);
         return client ? client.name : principal.clientId;
       }
-      const user = await services.store.users.findById(principal.subject);
-      return user ? user.email : principal.subject;
+      return (await services.users.requireById(principal.subject).catch(() => null))?.email ?? principal.subject;
     },
   };
 }
@@ -27,5 +26,5 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
   app.addHook('preHandler', requireScope);
   processRoutes(app, { processes: services.processes, actors: actorNames(services) });
   meRoutes(app, services);
-  tokenRoutes(app, { pats: services.pats });
+  tokenRoutes(app, { pats: services.pats, clients: services.clients, userTokens: services.userTokens });
 }

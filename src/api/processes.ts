@@ -1,9 +1,10 @@
 // /api/v1/processes: field names follow SolveXia's public API.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { toProcessJson } from '../process/process-json.ts';
 import type { ProcessService } from '../process/process-service.ts';
 import { MAX_PAGE_SIZE } from '../process/process-service.ts';
 import type { Principal } from './bearer.ts';
+import { principalOf } from './credential.ts';
 
 export interface ActorNames {
   /** A display name for who made a change: the user's email or the app's name. */
@@ -37,11 +38,6 @@ const errorSchema = {
 } as const;
 
 const PROCESS_ID = '^p-[a-z0-9]{1,64}$';
-
-function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('route reached without authentication');
-  return request.principal;
-}
 
 export function processRoutes(app: FastifyInstance, deps: { processes: ProcessService; actors: ActorNames }): void {
   const { processes, actors } = deps;

@@ -1,10 +1,12 @@
 // /api/v1/users/me/tokens: a user's personal access tokens (ProcessMaker-style).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
 import { toPatJson } from '../pat/pat-json.ts';
 import { grants, isKnownScope } from '../scopes.ts';
+import type { ClientService } from '../client/client-service.ts';
+import type { UserTokens } from '../oauth/tokens/user-tokens.ts';
 import { ApiError } from './errors.ts';
-import type { Principal } from './bearer.ts';
+import { accountOwner, grantEndsAt } from './credential.ts';
 
 const patSchema = {
   type: 'object',
@@ -20,21 +22,23 @@ const patSchema = {
   },
 } as const;
 
-/** The signed-in user behind a token; a client acting for itself has none. */
-export function userOf(request: FastifyRequest): Principal {
-  const principal = request.principal;
-  if (!principal || (principal.kind === 'oauth' && principal.subject === principal.clientId)) {
-    throw new ApiError(403, 'user_token_required', 'this endpoint acts for a user; a client-credentials token has no user');
-  }
-  return principal;
+export interface TokenRouteDeps {
+  pats: PersonalAccessTokenService;
+  clients: Pick<ClientService, 'find'>;
+  userTokens: Pick<UserTokens, 'refreshEndsAt'>;
 }
 
-export function tokenRoutes(app: FastifyInstance, deps: { pats: PersonalAccessTokenService }): void {
-  const { pats } = deps;
+/**
+ * Only the user's own credentials manage their tokens (api/credential.ts),
+ * and a token made through the API never outlives, nor out-scopes, the
+ * credential that made it.
+ */
+export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
+  const { pats, clients } = deps;
 
   app.get('/api/v1/users/me/tokens', {
     schema: { response: { 200: { type: 'object', properties: { data: { type: 'array', items: patSchema } } } } },
-  }, async (request) => ({ data: (await pats.list(userOf(request).subject)).map(toPatJson) }));
+  }, async (request) => ({ data: (await pats.list((await accountOwner(request, clients)).subject)).map(toPatJson) }));
 
   app.post<{ Body: { name: string; scopes: string[]; expires_in_days?: number | null } }>('/api/v1/users/me/tokens', {
     schema: {
@@ -51,16 +55,17 @@ export function tokenRoutes(app: FastifyInstance, deps: { pats: PersonalAccessTo
       response: { 201: patSchema },
     },
   }, async (request, reply) => {
-    const user = userOf(request);
+    const caller = await accountOwner(request, clients);
     // A token may not mint a token stronger than itself (unknown scopes are a 422 below).
-    const beyond = request.body.scopes.filter((s) => isKnownScope(s) && !grants(user.scopes, s));
+    const beyond = request.body.scopes.filter((s) => isKnownScope(s) && !grants(caller.scopes, s));
     if (beyond.length > 0) {
       throw new ApiError(403, 'insufficient_scope', `the calling token does not have: ${beyond.join(' ')}`);
     }
-    const { token, record } = await pats.create(user.subject, {
+    const { token, record } = await pats.create(caller.subject, {
       name: request.body.name,
       scopes: request.body.scopes,
       expiresInDays: request.body.expires_in_days ?? null,
+      notAfterMs: await grantEndsAt(caller, deps.userTokens),
     });
     return reply.code(201).header('cache-control', 'no-store').send({ ...toPatJson(record), token });
   });
@@ -68,7 +73,7 @@ export function tokenRoutes(app: FastifyInstance, deps: { pats: PersonalAccessTo
   app.delete<{ Params: { id: string } }>('/api/v1/users/me/tokens/:id', {
     schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } },
   }, async (request, reply) => {
-    await pats.revoke(userOf(request).subject, request.params.id);
+    await pats.revoke((await accountOwner(request, clients)).subject, request.params.id);
     return reply.code(204).send();
   });
 }

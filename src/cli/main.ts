@@ -4,14 +4,14 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { createServices, type Services } from '../services.ts';
 import { UsageError, type Command, type CommandContext } from './command.ts';
 import { migrate, serve } from './commands/server.ts';
-import { usersCreate, usersDisable, usersEnable, usersList } from './commands/users.ts';
+import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword } from './commands/users.ts';
 import { tokensCreate, tokensList, tokensRevoke } from './commands/tokens.ts';
 import { clientsCreate, clientsDelete, clientsList, clientsRotateSecret, clientsShow } from './commands/clients.ts';
 import { processesCreate } from './commands/processes.ts';
 
 const COMMANDS: Command[] = [
   serve, migrate,
-  usersCreate, usersList, usersDisable, usersEnable,
+  usersCreate, usersList, usersDisable, usersEnable, usersResetPassword,
   clientsCreate, clientsList, clientsShow, clientsRotateSecret, clientsDelete,
   processesCreate,
   tokensCreate, tokensList, tokensRevoke,

@@ -1,5 +1,5 @@
 import type { Client, Store } from '../store/store.ts';
-import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
+import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';
@@ -116,8 +116,6 @@ export interface ClientServiceOptions {
 // and no entry lives longer than this in any case.
 const CACHE_TTL_MS = 30_000;
 const CACHE_SIZE = 10_000;
-// How long a change notice stays in the feed: longer than any node's poll overlap.
-const CHANGE_NOTICE_SECONDS = 60;
 
 export class ClientService {
   readonly #store: Store;

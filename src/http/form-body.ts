@@ -12,6 +12,15 @@ export class DuplicateParameterError extends Error {
   }
 }
 
+export class NonStringParameterError extends Error {
+  readonly statusCode = 400;
+  readonly parameter: string;
+  constructor(parameter: string) {
+    super(`the parameter "${parameter}" must be a string`);
+    this.parameter = parameter;
+  }
+}
+
 /**
  * A name or value as URLSearchParams (WHATWG) reads it: '+' is a space, then
  * %XX is decoded as UTF-8. Most need nothing done, and the rest are decoded
@@ -127,6 +136,14 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
           return;
         }
         seen.add(key);
+      }
+      // OAuth parameters are strings (a form has nothing else). A number, list
+      // or object must not reach hashing or argon2, which throw on them.
+      for (const [key, member] of Object.entries(value)) {
+        if (typeof member !== 'string') {
+          done(new NonStringParameterError(key), undefined);
+          return;
+        }
       }
     }
     done(null, value);

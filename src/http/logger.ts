@@ -93,6 +93,25 @@ class LazyRequestLogger implements FastifyBaseLogger {
   }
 }
 
+/**
+ * Errors as logs show them. Node's argument errors (ERR_INVALID_ARG_TYPE and
+ * the like) quote the value they were given, which can be a password or a
+ * token: their message is withheld, and the stack keeps only its frames.
+ */
+export function serializeError(error: unknown): { type: string; message: string; stack: string; code?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error), stack: '' };
+  const code = (error as { code?: unknown }).code;
+  const quotesValue = typeof code === 'string' && /^ERR_(INVALID_ARG|OUT_OF_RANGE|INVALID_RETURN)/.test(code);
+  const stack = error.stack ?? '';
+  const frames = stack.indexOf('\n    at ') >= 0 ? stack.slice(stack.indexOf('\n    at ') + 1) : '';
+  return {
+    type: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: quotesValue ? `${error.name} (${code}): message withheld, it may quote a secret` : error.message,
+    stack: quotesValue ? frames : stack,
+  };
+}
+
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Pick<FastifyServerOptions, 'logger' | 'logController' | 'childLoggerFactory'> {
   return {
     logController: new OneLinePerRequest(level),
@@ -103,6 +122,7 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Pi
       serializers: {
         req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?', 1)[0], ip: req.ip }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        err: serializeError,
       },
     },
   };

@@ -75,7 +75,8 @@ async function verifyClient(clients: ClientService, credentials: ClientCredentia
     : await clients.findBySecret(credentials.clientSecret ?? '');
   // One message for an unknown client and a wrong secret, so neither can be probed.
   const failed = () => invalidClient('client authentication failed', basic);
-  if (!client) throw failed();
+  // A disabled user's apps stop working with them.
+  if (!client || client.ownerDisabled) throw failed();
   if (credentials.method === 'none') {
     if (!client.isPublic) throw failed();
     return client;
@@ -84,7 +85,7 @@ async function verifyClient(clients: ClientService, credentials: ClientCredentia
   if (secretAccepted(client, credentials.clientSecret ?? '')) return client;
   // The cached copy may predate a rotation made elsewhere: a new secret must work at once.
   const fresh = credentials.clientId !== undefined ? await clients.find(credentials.clientId, { fresh: true }) : undefined;
-  if (fresh && !fresh.isPublic && secretAccepted(fresh, credentials.clientSecret ?? '')) return fresh;
+  if (fresh && !fresh.isPublic && !fresh.ownerDisabled && secretAccepted(fresh, credentials.clientSecret ?? '')) return fresh;
   throw failed();
 }
 

@@ -45,6 +45,11 @@ export class OAuthError extends Error {
     this.headers = headers;
   }
 
+  /** For Fastify's error handlers (a page that meets one answers 4xx, not 500). */
+  get statusCode(): number {
+    return this.status;
+  }
+
   toJSON(): { error: string; error_description: string; message: string } {
     return { error: this.error, error_description: this.message, message: this.message };
   }

@@ -1,7 +1,7 @@
 // The authorization server's HTTP surface. Every error here is RFC 6749 §5.2 JSON.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
-import { DuplicateParameterError, registerStrictJsonParser, registerUntypedFormParser } from '../http/form-body.ts';
+import { DuplicateParameterError, NonStringParameterError, registerStrictJsonParser, registerUntypedFormParser } from '../http/form-body.ts';
 import { OAuthError } from './errors.ts';
 import { ClientCredentialsGrant } from './grants/client-credentials.ts';
 import { AuthorizationCodeGrant } from './grants/authorization-code.ts';
@@ -19,7 +19,7 @@ import { ClientAuthenticator } from './client-auth.ts';
 
 function toOAuthError(error: FastifyError): OAuthError | null {
   if (error instanceof OAuthError) return error;
-  if (error instanceof DuplicateParameterError) return new OAuthError('invalid_request', error.message);
+  if (error instanceof DuplicateParameterError || error instanceof NonStringParameterError) return new OAuthError('invalid_request', error.message);
   if (error.validation) {
     const first = error.validation[0];
     const rule = first?.keyword === 'format' ? OAUTH_PARAM_RULE : first?.message ?? '';
@@ -50,6 +50,13 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
   });
 
   const clientAuth = new ClientAuthenticator(services.clients);
+  // A POST without a body (a client that authenticates with Basic and has
+  // nothing to send to /oauth/device_authorization) has no parameters, which
+  // is not an error in itself; the endpoint says what is missing.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+    done();
+  });
   registerUntypedFormParser(app);
   registerStrictJsonParser(app);
   tokenEndpoint(app, { clientAuth, grants });

@@ -21,6 +21,8 @@ export interface PatPrincipal {
   workspaceId: string;
   scopes: string[];
   createdAtMs: number;
+  /** When the token expires (epoch ms); null: never. */
+  expiresAtMs: number | null;
 }
 
 export class PersonalAccessTokenService {
@@ -34,7 +36,12 @@ export class PersonalAccessTokenService {
     this.#revocations = revocations;
   }
 
-  async create(userId: string, input: { name: string; scopes: string[]; expiresInDays: number | null }): Promise<{ token: string; record: PersonalAccessToken }> {
+  /**
+   * Makes a token. `notAfterMs`, when the caller is itself a token, is when
+   * that token stops working: the new one may not outlive it (nor be
+   * made without an expiry).
+   */
+  async create(userId: string, input: { name: string; scopes: string[]; expiresInDays: number | null; notAfterMs?: number | null }): Promise<{ token: string; record: PersonalAccessToken }> {
     const name = input.name.trim();
     const scopes = [...new Set(input.scopes)];
     const errors: FieldError[] = [];
@@ -43,6 +50,15 @@ export class PersonalAccessTokenService {
     for (const scope of scopes) if (!isKnownScope(scope)) errors.push({ field: 'scopes', message: `unknown scope "${scope}"; known: ${Object.keys(SCOPES).join(', ')}` });
     const days = input.expiresInDays;
     if (days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) errors.push({ field: 'expires_in_days', message: 'must be a whole number of days from 1 to 3650, or null for no expiry' });
+    const notAfter = input.notAfterMs ?? null;
+    const expiresAtMs = days === null ? null : Date.now() + days * 86_400_000;
+    if (notAfter !== null && (expiresAtMs === null || expiresAtMs > notAfter)) {
+      const most = Math.floor((notAfter - Date.now()) / 86_400_000);
+      errors.push({
+        field: 'expires_in_days',
+        message: `the calling token expires at ${new Date(notAfter).toISOString()}, and a new token may not outlive it: ${most >= 1 ? `at most ${most} day${most === 1 ? '' : 's'}` : 'it expires in less than a day, so it cannot make one'}`,
+      });
+    }
     if (errors.length > 0) throw new ValidationError(errors);
 
     const workspace = await this.#store.workspaces.findPersonal(userId);
@@ -58,7 +74,7 @@ export class PersonalAccessTokenService {
       scopes,
       createdAt,
       lastUsedAt: null,
-      expiresAt: days === null ? null : new Date(Date.now() + days * 86_400_000).toISOString(),
+      expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs).toISOString(),
       revokedAt: null,
     };
     await this.#store.personalAccessTokens.insert(record);
@@ -95,11 +111,12 @@ export class PersonalAccessTokenService {
       if (!record || record.revokedAt !== null) return null;
       const user = await this.#store.users.findById(record.userId);
       if (!user || user.disabledAt !== null) return null;
+      const expiresAtMs = record.expiresAt === null ? null : Date.parse(record.expiresAt);
       entry = {
         principal: {
-          tokenId: record.id, userId: record.userId, workspaceId: record.workspaceId, scopes: record.scopes, createdAtMs: Date.parse(record.createdAt),
+          tokenId: record.id, userId: record.userId, workspaceId: record.workspaceId, scopes: record.scopes, createdAtMs: Date.parse(record.createdAt), expiresAtMs,
         },
-        expiresAt: record.expiresAt === null ? null : Date.parse(record.expiresAt),
+        expiresAt: expiresAtMs,
         cachedAt: nowMs,
       };
       if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);

@@ -9,7 +9,7 @@ import type {
   PasswordResetRepository, ServerSecretRepository,
 } from './store.ts';
 import { migrateToLatest } from './migrate.ts';
-import { connect } from './connect.ts';
+import { connect, dialectOf, type Dialect } from './connect.ts';
 import { AuthorizationCodes, Authorizations, Consents, Sessions } from './repositories/grants.ts';
 import { prepared } from './prepared.ts';
 import { AttemptCounters, Revocations } from './repositories/revocations.ts';
@@ -80,8 +80,17 @@ function toSigningKey(row: Selectable<SigningKeysTable>): SigningKey {
 
 class Users implements UserRepository {
   readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  readonly #dialect: Dialect;
+  constructor(db: Kysely<Database>, dialect: Dialect) {
     this.#db = db;
+    this.#dialect = dialect;
+  }
+  async lockActive(id: string): Promise<boolean> {
+    let query = this.#db.selectFrom('users').select('disabled_at').where('id', '=', id);
+    // SQLite runs one writing transaction at a time already; PostgreSQL needs the row lock.
+    if (this.#dialect === 'postgres') query = query.forShare();
+    const row = await query.executeTakeFirst();
+    return row !== undefined && row.disabled_at === null;
   }
   async insert(user: User): Promise<void> {
     await this.#db.insertInto('users').values({
@@ -308,9 +317,12 @@ export class KyselyStore implements Store {
   readonly serverSecrets: ServerSecretRepository;
   readonly #db: Kysely<Database>;
 
-  constructor(db: Kysely<Database>) {
+  readonly #dialect: Dialect;
+
+  constructor(db: Kysely<Database>, dialect: Dialect) {
     this.#db = db;
-    this.users = new Users(db);
+    this.#dialect = dialect;
+    this.users = new Users(db, dialect);
     this.workspaces = new Workspaces(db);
     this.clients = new Clients(db);
     this.processes = new Processes(db);
@@ -328,12 +340,12 @@ export class KyselyStore implements Store {
   }
 
   static open(databaseUrl: string): KyselyStore {
-    return new KyselyStore(connect(databaseUrl));
+    return new KyselyStore(connect(databaseUrl), dialectOf(databaseUrl));
   }
 
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.#db.isTransaction) return work(this);
-    return this.#db.transaction().execute((trx) => work(new KyselyStore(trx)));
+    return this.#db.transaction().execute((trx) => work(new KyselyStore(trx, this.#dialect)));
   }
 
   async purgeExpired(now: string, batch = 1000): Promise<number> {

@@ -188,6 +188,12 @@ export interface UserRepository {
   any(): Promise<boolean>;
   setDisabled(id: string, disabledAt: string | null): Promise<boolean>;
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Whether the user exists and is not disabled, holding their row until the
+   * transaction ends: a concurrent disable either waits for this transaction
+   * (and then revokes what it issued) or is seen by it.
+   */
+  lockActive(id: string): Promise<boolean>;
 }
 
 export interface WorkspaceRepository {

@@ -1,9 +1,13 @@
-// Disabling a user ends everything they hold: sessions, personal access
-// tokens, refresh-token families and live access tokens, in one transaction.
+// Disabling a user ends everything they hold, in one transaction: sessions,
+// personal access tokens, refresh-token families, live access tokens, and
+// the applications they registered (their tokens are refused, and the apps
+// cannot authenticate while their owner is disabled). What is in flight
+// (a device code already approved, a code about to be exchanged) is refused
+// where tokens are issued (UserTokens.authorize).
 import type { Store } from '../store/store.ts';
 import { NotFoundError } from '../errors.ts';
 import { now } from '../ids.ts';
-import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
+import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
 
 export class AccountAdmin {
@@ -30,10 +34,16 @@ export class AccountAdmin {
       await tx.authorizations.revokeForUser(userId, at);
       // Access tokens already issued to the user are refused until they expire.
       await this.#revocations.revoke('user', userId, this.#accessTtl, tx);
+      // So are those of the user's apps, on every node, which also drop their cached copies.
+      for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.revoke('client', clientId, this.#accessTtl, tx);
     });
   }
 
+  /** Lets the user sign in again, and their apps work again; old sessions and tokens stay revoked. */
   async enable(userId: string): Promise<void> {
-    if (!(await this.#store.users.setDisabled(userId, null))) throw new NotFoundError(`no user ${userId}`);
+    await this.#store.transaction(async (tx) => {
+      if (!(await tx.users.setDisabled(userId, null))) throw new NotFoundError(`no user ${userId}`);
+      for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, tx);
+    });
   }
 }

@@ -44,3 +44,22 @@ function toggle(name: 'disable' | 'enable'): Command {
 
 export const usersDisable = toggle('disable');
 export const usersEnable = toggle('enable');
+
+export const usersResetPassword: Command = {
+  name: 'users reset-password',
+  usage: 'users reset-password --email E [--json]',
+  async run(args, context) {
+    const { values } = parse(args, { email: { type: 'string' } });
+    required(values, 'email');
+    const services = await context.services();
+    const user = await services.users.requireByEmail(values.email!);
+    const reset = await services.passwords.issueReset(user.id, 'cli');
+    output(context, values.json, { email: user.email, url: reset.url, expires_at: reset.expiresAt, emailed: reset.emailed }, [
+      reset.emailed ? `Emailed a one-time password-reset link to ${user.email}. It also is:` : `A one-time password-reset link for ${user.email}; give it to them through a channel you trust:`,
+      '',
+      `  ${reset.url}`,
+      '',
+      `It works once, until ${reset.expiresAt}. Any earlier link of theirs no longer works.`,
+    ].join('\n'));
+  },
+};

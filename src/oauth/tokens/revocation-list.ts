@@ -14,6 +14,9 @@ export interface RevocableToken {
   gid?: string;
 }
 
+/** How long a `client_changed` notice stays in the feed: longer than any node's poll overlap. */
+export const CHANGE_NOTICE_SECONDS = 60;
+
 const POLL_MS = 1_000;
 // Poll a little into the past, so an entry whose transaction committed late is not missed.
 const POLL_OVERLAP_MS = 10_000;

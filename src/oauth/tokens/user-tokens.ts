@@ -3,6 +3,7 @@
 import type { Authorization, Client, RefreshState, Store } from '../../store/store.ts';
 import { newId, now } from '../../ids.ts';
 import type { TokenResponse } from '../grants/grant.ts';
+import { OAuthError } from '../errors.ts';
 import type { AccessTokens } from './access-token.ts';
 import { rotateFamily, startFamily, type IssuedRefreshToken } from './refresh-family.ts';
 import type { RevocationList } from './revocation-list.ts';
@@ -22,8 +23,14 @@ export class UserTokens {
     this.#accessTtl = options.accessTtlSeconds;
   }
 
-  /** Records a new authorization of `client` by `userId` for `scopes`. */
+  /**
+   * Records a new authorization of `client` by `userId` for `scopes`, inside
+   * the caller's transaction. The user's state is checked here, where tokens
+   * are issued: a device code approved, or a code issued, before the user was
+   * disabled yields nothing after.
+   */
   async authorize(store: Store, userId: string, client: Client, scopes: string[]): Promise<Authorization> {
+    if (!(await store.users.lockActive(userId))) throw new OAuthError('invalid_grant', 'the user account is disabled');
     const workspace = await store.workspaces.findPersonal(userId);
     if (!workspace) throw new Error(`user ${userId} has no personal workspace`);
     const authorization: Authorization = {
@@ -64,6 +71,13 @@ export class UserTokens {
     const response: TokenResponse = { access_token: access.accessToken, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     return response;
+  }
+
+  /** When the authorization's refresh family expires (epoch ms); null if it has none or is revoked. */
+  async refreshEndsAt(authorizationId: string): Promise<number | null> {
+    const authorization = await this.#store.authorizations.findById(authorizationId);
+    if (!authorization?.refresh || authorization.revokedAt !== null) return null;
+    return Date.parse(authorization.refresh.expiresAt);
   }
 
   /**
