@@ -1,9 +1,12 @@
 // The developer portal as a new user meets it, in real Chromium, on a server
 // started the README's way (`npm start`) with an empty database: first-run
-// set-up from the URL in the log, an application (secret shown once, rotated
-// with and without a grace period), a personal access token used by the seed
-// guide's PAT script and then revoked, and an app authorized through the code
-// flow and then revoked on the Authorized apps page.
+// set-up from the URL in the log, a process made on the Processes page, an
+// application made the SolveXia guide's way (name and callback URL) whose
+// credentials run the guide's script, its secret rotated with and without a
+// grace period, a personal access token used by the ProcessMaker guide's PAT
+// script and then revoked, an app authorized through the code flow and then
+// revoked, a new member who sets a password from the admin's reset link and
+// changes it later, and the tables at 390 px.
 //
 // Locators go by role and accessible name (getByRole, getByLabel), so the
 // test also checks that every control it uses is labelled.
@@ -15,17 +18,20 @@ import { run, startServer } from './support/server.ts';
 import { launchChromium, startCallbackServer } from './support/chromium.ts';
 import { fetchJson, tokenRequest, type JsonResponse } from './support/http.ts';
 import { within } from './support/user-tokens.ts';
-import { fillPlaceholders, PROCESSMAKER_GUIDE, PYTHON, pythonBlocks, readGuide } from './support/seeds.ts';
+import { fillPlaceholders, PROCESSMAKER_GUIDE, PYTHON, pythonBlocks, readGuide, SOLVEXIA_GUIDE } from './support/seeds.ts';
+import { assertOnScreen } from './support/axe.ts';
 
 const INSTANCE = 'https://<your-instance>.processmaker.net';
 const EMAIL = 'admin@example.test';
 const PASSWORD = 'a long admin password';
 const APP_NAME = 'Month-end reporter';
 const TOKEN_NAME = 'Nightly export';
+const MEMBER = 'new.member@example.test';
+const MEMBER_PASSWORD = 'my own long password';
 
 
 
-test('a new user sets up Gatehouse, registers an app, rotates its secret, uses and revokes a PAT, authorizes and revokes the app', async (t) => {
+test('a new user sets up Gatehouse, makes a process and an app the guide\'s way that runs the guide\'s script, rotates its secret, uses and revokes a PAT, authorizes and revokes the app, resets and changes a member\'s password; tables fit 390 px', async (t) => {
   const server = await startServer({ viaNpm: true });
   t.after(() => server.stop());
   const callback = await startCallbackServer();
@@ -54,7 +60,17 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   // The set-up link worked once.
   assert.equal((await fetch(setupUrl)).status, 404);
 
-  // b. Applications → New application; the secret is on the next page only.
+  // b0. Processes: what a process is, then one made here, with its id on the page.
+  await portalNav.getByRole('link', { name: 'Processes' }).click();
+  await page.getByRole('heading', { name: 'No processes yet' }).waitFor();
+  await page.getByLabel('Name').fill('Month-end close');
+  await page.getByLabel('Description (optional)').fill('Reconciles the ledger');
+  await page.getByRole('button', { name: 'Create process' }).click();
+  await page.getByText(/^Created “Month-end close”, ID p-/).waitFor();
+  const processId = (await page.getByRole('row', { name: /Month-end close/ }).locator('code').textContent())!;
+  assert.match(processId, /^p-[a-z0-9]+$/);
+
+  // b. Applications → New application, the guide's way: a name and a callback URL; the secret is on the next page only.
   await portalNav.getByRole('link', { name: 'Applications' }).click();
   await page.getByRole('heading', { name: 'No applications yet' }).waitFor();
   await page.getByRole('link', { name: 'New application' }).click();
@@ -76,10 +92,21 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   assert.ok(!(await page.content()).includes(firstSecret), 'the secret is gone from the page');
   await page.getByText('Hidden. A secret is shown only once').waitFor();
 
-  // c. The secret works.
+  // c. The secret works: the SolveXia guide's script, placeholders filled, prints the process.
   const first = await clientCredentials(clientId, firstSecret);
   assert.equal(first.status, 200, first.text);
   assert.equal(typeof first.body.access_token, 'string');
+  const seed000 = join(server.dataDir, 'seed000.py');
+  writeFileSync(seed000, fillPlaceholders(pythonBlocks(readGuide(SOLVEXIA_GUIDE))[1]!, {
+    '"your_client_id"': JSON.stringify(clientId),
+    '"your_client_secret"': JSON.stringify(firstSecret),
+    '"https://your_environment_name.solvexia.com"': JSON.stringify(server.url),
+    "'your_process_id'": `'${processId}'`,
+  }));
+  const printed = await run(PYTHON, [seed000]);
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`'id': '${processId}'`), printed.stdout);
+  assert.match(printed.stdout, /'name': 'Month-end close'/);
 
   // d. Rotate with a 1-hour grace: both secrets work. Rotate again with none: the previous one stops.
   await page.getByRole('radio', { name: '1 hour' }).check();
@@ -116,9 +143,6 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   const pat = await page.getByLabel('Token', { exact: true }).inputValue();
   assert.match(pat, /^\S{20,}$/);
 
-  const created = await server.cli('processes', 'create', '--owner', EMAIL, '--name', 'X', '--json');
-  assert.equal(created.code, 0, created.stderr);
-  const processId = (JSON.parse(created.stdout) as { id: string }).id;
   const script = pythonBlocks(readGuide(PROCESSMAKER_GUIDE))[2] ?? '';
   assert.ok(script.includes('<your-personal-access-token>'), 'the third Python block is the PAT script');
   const scriptPath = join(server.dataDir, 'pat.py');
@@ -131,7 +155,7 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   assert.equal(read.code, 0, read.stderr);
   // Python prints the dict with single quotes.
   assert.match(read.stdout, new RegExp(`'id': '${processId}'`), read.stdout);
-  assert.match(read.stdout, /'name': 'X'/, read.stdout);
+  assert.match(read.stdout, /'name': 'Month-end close'/, read.stdout);
 
   // f. Revoked in the page: the script prints the 401 error, and so does a direct call.
   await page.getByRole('link', { name: `Revoke ${TOKEN_NAME}…` }).click();
@@ -181,4 +205,68 @@ test('a new user sets up Gatehouse, registers an app, rotates its secret, uses a
   assert.equal(refreshed.body.error, 'invalid_grant');
   const refusedAccess = await within(2000, async () => (await fetch(apiUrl, bearer)).status === 401);
   assert.notEqual(refusedAccess, null, 'the access token gets 401 within 2 s of the revocation');
+
+  // h. A new member: the admin creates them, then gives them a one-time reset link to choose their own password.
+  await portalNav.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Email').fill(MEMBER);
+  await page.getByLabel('Initial password').fill('a temporary password');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByText(`Created ${MEMBER}. They can sign in now.`).waitFor();
+  await page.getByRole('button', { name: `Reset password of ${MEMBER}` }).click();
+  const resetLink = await page.getByRole('textbox', { name: 'Reset link' }).inputValue();
+  assert.match(resetLink, new RegExp(`^${server.url}/reset-password\\?token=`));
+  await page.reload();
+  assert.equal(await page.getByRole('textbox', { name: 'Reset link' }).count(), 0, 'the link is shown once');
+
+  const memberContext = await browser.newContext();
+  const memberPage = await memberContext.newPage();
+  memberPage.setDefaultTimeout(10_000);
+  await memberPage.goto(resetLink);
+  await memberPage.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await memberPage.getByLabel('New password', { exact: true }).fill('password123');
+  await memberPage.getByLabel('Confirm the new password').fill('password123');
+  await memberPage.getByRole('button', { name: 'Set password' }).click();
+  await memberPage.getByText(/one of the most common passwords/).waitFor();
+  await memberPage.getByLabel('New password', { exact: true }).fill(MEMBER_PASSWORD);
+  await memberPage.getByLabel('Confirm the new password').fill(MEMBER_PASSWORD);
+  await memberPage.getByRole('button', { name: 'Set password' }).click();
+  await memberPage.getByText('Your password was changed. Sign in with the new one.').waitFor();
+  await memberPage.getByLabel('Email').fill(MEMBER);
+  await memberPage.getByLabel('Password').fill(MEMBER_PASSWORD);
+  await memberPage.getByRole('button', { name: 'Sign in' }).click();
+  await memberPage.waitForURL((url) => url.pathname === '/apps');
+  assert.equal((await fetch(resetLink)).status, 404, 'the link worked once');
+
+  // i. The member changes their password on their account page; their other session ends, and they are told.
+  const otherContext = await browser.newContext();
+  const otherPage = await otherContext.newPage();
+  await otherPage.goto(`${server.url}/login`);
+  await otherPage.getByLabel('Email').fill(MEMBER);
+  await otherPage.getByLabel('Password').fill(MEMBER_PASSWORD);
+  await otherPage.getByRole('button', { name: 'Sign in' }).click();
+  await otherPage.waitForURL((url) => url.pathname === '/apps');
+  await memberPage.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: MEMBER }).click();
+  await memberPage.getByRole('heading', { name: 'Your account' }).waitFor();
+  assert.equal(await memberPage.getByRole('row').filter({ hasText: 'This session' }).count(), 1);
+  await memberPage.getByLabel('Current password').fill(MEMBER_PASSWORD);
+  await memberPage.getByLabel('New password', { exact: true }).fill('my second own password');
+  await memberPage.getByLabel('Confirm the new password').fill('my second own password');
+  await memberPage.getByRole('button', { name: 'Change password' }).click();
+  await memberPage.getByText('Your password was changed. You were signed out of 1 other session.').waitFor();
+  await otherPage.reload();
+  await otherPage.waitForURL((url) => url.pathname === '/login');
+  await memberContext.close();
+  await otherContext.close();
+
+  // j. At 390 px the tables keep their actions on screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}/admin/users`);
+  await assertOnScreen(page, page.getByRole('button', { name: `Disable ${MEMBER}` }), 'Disable on the Users page');
+  await assertOnScreen(page, page.getByRole('button', { name: `Reset password of ${MEMBER}` }), 'Reset password on the Users page');
+  await page.goto(`${server.url}/tokens`);
+  await page.getByLabel('Name', { exact: true }).fill('phone token');
+  await page.getByRole('checkbox', { name: /^process_read\b/ }).check();
+  await page.getByRole('button', { name: 'Generate token' }).click();
+  await page.goto(`${server.url}/tokens`);
+  await assertOnScreen(page, page.getByRole('link', { name: 'Revoke phone token…' }), 'Revoke on the Tokens page');
 });

@@ -48,7 +48,7 @@ function userRow(user: User, request: FastifyRequest): Html {
 <button class="${disabled ? 'secondary' : 'danger'} small" type="submit" aria-label="${disabled ? 'Enable' : 'Disable'} ${user.email}">${disabled ? 'Enable' : 'Disable'}</button>
 </form>
 ${disabled ? '' : html`<form method="post" action="${PATH}/${encodeURIComponent(user.id)}/reset-password">${csrf}
-<button class="secondary small" type="submit" aria-label="Reset the password of ${user.email}">Reset password</button>
+<button class="secondary small" type="submit" aria-label="Reset password of ${user.email}">Reset password</button>
 </form>`}
 </div>`}</td>
 </tr>`;
