@@ -26,6 +26,10 @@ export async function prepareGatehouse(dataDir: string, root = ROOT, label = 'Ga
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${join(dataDir, 'gatehouse.db')}`,
     LOG_LEVEL: 'warn',
+    // No grace window, as oidc-provider is set up: the sanity check then sees
+    // a rotated token refused at once. (A refresh with the current token,
+    // which is what is measured, never looks at the window.)
+    GATEHOUSE_REFRESH_GRACE_SECONDS: '0',
   };
   const server = spawnPinned(`gatehouse serve (${label})`, SERVER_CPU, NODE, [cliPath, 'serve'], env, root);
   await waitUntilUp(server, `${base}/healthz`);

@@ -126,7 +126,6 @@ async function main(): Promise<void> {
     await page.goto(`${base}/apps/new`);
     await page.getByLabel('Application name').fill('Month-end reporter');
     await page.getByLabel('Callback URLs').fill('https://reports.example.com/oauth/callback\nhttp://127.0.0.1:8400/callback');
-    await page.getByRole('checkbox', { name: 'Client credentials' }).check();
     await shoot(page, 'new-application');
     await page.getByRole('button', { name: 'Create application' }).click();
     await page.getByText('Month-end reporter was created.').waitFor();
@@ -153,7 +152,8 @@ async function main(): Promise<void> {
       return page.getByLabel('Token', { exact: true }).inputValue();
     };
     await makeToken('Old laptop', /^process\b(?!_)/, '90 days');
-    await page.getByRole('button', { name: 'Revoke Old laptop' }).click();
+    await page.getByRole('link', { name: 'Revoke Old laptop…' }).click();
+    await page.getByRole('button', { name: 'Revoke “Old laptop”' }).click();
     await page.getByText('Revoked “Old laptop”').waitFor();
     const reporting = await makeToken('Reporting script', /^process_read\b/, '1 year');
     await fetch(`${base}/api/v1/processes`, { headers: { authorization: `Bearer ${reporting}` } });
@@ -185,6 +185,23 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Disable linus@example.com' }).click();
     await page.getByText('Disabled linus@example.com').waitFor();
     await shoot(page, 'admin-users');
+
+    await page.getByRole('button', { name: 'Reset password of grace@example.com' }).click();
+    await page.getByRole('heading', { name: 'Password-reset link for grace@example.com' }).waitFor();
+    await shoot(page, 'admin-reset-link');
+
+    // Processes, the account page, and tokens at phone width.
+    await runCli(env, 'processes', 'create', '--owner', ADMIN.email, '--name', 'Month-end close', '--description', 'Reconciles the ledger and posts accruals');
+    await runCli(env, 'processes', 'create', '--owner', ADMIN.email, '--name', 'Nightly import', '--description', 'Loads yesterday’s bank statements');
+    await page.goto(`${base}/processes`);
+    await shoot(page, 'processes');
+    await page.goto(`${base}/account`);
+    await shoot(page, 'account');
+    const phoneTokens = await context.newPage();
+    await phoneTokens.setViewportSize(PHONE);
+    await phoneTokens.goto(`${base}/tokens`);
+    await shoot(phoneTokens, 'tokens-phone');
+    await phoneTokens.close();
 
     await page.goto(`${base}/docs`);
     await shoot(page, 'api');

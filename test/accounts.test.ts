@@ -3,28 +3,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SMTPServer } from 'smtp-server';
-import { InjectBrowser, startApp, type TestApp } from './support/app.ts';
+import { createTestUser, InjectBrowser, PASSWORD, signedInBrowser, startApp, type TestApp } from './support/app.ts';
 import type { User } from '../src/store/store.ts';
 import { hashSecret } from '../src/security/secrets.ts';
 
 let t: TestApp;
-const PASSWORD = 'correct horse battery';
-let counter = 0;
 
 before(async () => {
   t = await startApp();
 });
 after(() => t?.close());
 
-const user = (admin = false): Promise<User> =>
-  t.services.users.create({ email: `acct-${++counter}@example.test`, password: PASSWORD, admin });
-
-async function signedIn(u: User, app = t, password = PASSWORD): Promise<InjectBrowser> {
-  const browser = new InjectBrowser(app);
-  const response = await browser.signIn(u.email, password);
-  assert.equal(response.statusCode, 303, response.body);
-  return browser;
-}
+const user = (admin = false): Promise<User> => createTestUser(t, { admin, label: 'acct' });
+const signedIn = (u: User, app = t, password = PASSWORD): Promise<InjectBrowser> => signedInBrowser(app, u, password);
 
 const changePassword = async (browser: InjectBrowser, fields: { current: string; password: string; confirm?: string }) =>
   browser.post('/account/password', { csrf_token: await browser.csrf(), ...fields, confirm: fields.confirm ?? fields.password });

@@ -3,27 +3,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { InjectBrowser, startApp, type TestApp } from './support/app.ts';
+import { createTestUser, InjectBrowser, signedInBrowser, startApp, type TestApp } from './support/app.ts';
 import { OPERATOR } from '../src/client/client-service.ts';
 import { registerPageLayer } from '../src/web/page-layer.ts';
 import type { User } from '../src/store/store.ts';
 
 let t: TestApp;
-const PASSWORD = 'correct horse battery';
-let counter = 0;
 
 before(async () => {
   t = await startApp();
 });
 after(() => t?.close());
 
-const user = (): Promise<User> => t.services.users.create({ email: `pages-${++counter}@example.test`, password: PASSWORD });
-
-async function signedIn(u: User): Promise<InjectBrowser> {
-  const browser = new InjectBrowser(t);
-  assert.equal((await browser.signIn(u.email, PASSWORD)).statusCode, 303);
-  return browser;
-}
+const user = (): Promise<User> => createTestUser(t, { label: 'pages' });
+const signedIn = (u: User): Promise<InjectBrowser> => signedInBrowser(t, u);
 
 test('Processes: an empty state for a newcomer, then a created process listed with its id, which the API reads', async () => {
   const alice = await user();

@@ -9,7 +9,7 @@ import type { SessionSummary } from '../web/session.ts';
 import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
-import { dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
+import { dateOf, fieldError, invalidAttrs, newPasswordFields } from '../web/widgets.ts';
 
 const PATH = '/account';
 
@@ -58,13 +58,7 @@ ${Object.keys(errors).length > 0 ? html`<p class="error" role="alert">The passwo
 <label for="current-password">Current password</label>
 <input type="password" id="current-password" name="current" autocomplete="current-password" required${invalidAttrs('current-password-error', errors.current)}>
 ${fieldError('current-password-error', errors.current)}
-<label for="new-password">New password</label>
-<p class="hint" id="new-password-hint">At least ${MIN_PASSWORD_LENGTH} characters, and not a common password.</p>
-<input type="password" id="new-password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${invalidAttrs('new-password-error', errors.password, 'new-password-hint')}>
-${fieldError('new-password-error', errors.password)}
-<label for="confirm-password">Confirm the new password</label>
-<input type="password" id="confirm-password" name="confirm" autocomplete="new-password" required${invalidAttrs('confirm-password-error', errors.confirm)}>
-${fieldError('confirm-password-error', errors.confirm)}
+${newPasswordFields('new', errors, undefined, MIN_PASSWORD_LENGTH)}
 <div class="actions"><button type="submit">Change password</button></div>
 </form>
 </section>

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Client } from '../store/store.ts';
 import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
-import { COPY_SCRIPT_TAG, copyButton, dateOf } from '../web/widgets.ts';
+import { confirmCard, COPY_SCRIPT_TAG, copyButton, dateOf } from '../web/widgets.ts';
 import { appFields, errorSummary, grantLabel, valuesOf, type AppFormErrors, type AppFormValues } from './applications-form.ts';
 
 /** A secret to show once, and why it is new. */
@@ -181,36 +181,33 @@ ${client.isPublic ? '' : rotateCard(request, client)}
 /** The confirmation before a rotation with no grace period, which breaks every deployment still on the old secret. */
 export function rotateNowPage(request: FastifyRequest, client: Client): string {
   const body = html`${breadcrumb(html`<a href="${appPath(client.clientId)}">${client.name}</a>`, html`<span aria-current="page">Rotate secret</span>`)}
-<div class="card danger-zone">
-<h1>Rotate the secret of ${client.name} with no grace period?</h1>
-<p>The current secret stops working <strong>at once</strong>: every script, server or deployment that uses it gets <code>invalid_client</code> until it has the new one. Do this if the secret leaked. Otherwise, go back and choose a grace period of 1 or 24 hours.</p>
-<form method="post" action="${appPath(client.clientId, '/rotate-secret')}" class="actions">
-${csrfInput(request)}
-<input type="hidden" name="grace" value="0">
-<input type="hidden" name="confirm" value="yes">
-<button type="submit" class="danger">Rotate now</button>
-<a class="button secondary" href="${appPath(client.clientId)}">Cancel</a>
-</form>
-</div>`;
+${confirmCard({
+    heading: `Rotate the secret of ${client.name} with no grace period?`,
+    explanation: html`<p>The current secret stops working <strong>at once</strong>: every script, server or deployment that uses it gets <code>invalid_client</code> until it has the new one. Do this if the secret leaked. Otherwise, go back and choose a grace period of 1 or 24 hours.</p>`,
+    action: appPath(client.clientId, '/rotate-secret'),
+    fields: { grace: '0', confirm: 'yes' },
+    csrfToken: me(request).session.csrfToken,
+    button: 'Rotate now',
+    cancelHref: appPath(client.clientId),
+  })}`;
   return shell(request, `Rotate the secret of ${client.name}`, body, { narrow: true });
 }
 
 export function deletePage(request: FastifyRequest, client: Client): string {
   const body = html`${breadcrumb(html`<a href="${appPath(client.clientId)}">${client.name}</a>`, html`<span aria-current="page">Delete</span>`)}
-<div class="card danger-zone">
-<h1>Delete ${client.name}?</h1>
-<p>Deleting this application:</p>
+${confirmCard({
+    heading: `Delete ${client.name}?`,
+    explanation: html`<p>Deleting this application:</p>
 <ul>
 <li>revokes every access token and refresh token issued to it, at once;</li>
 <li>removes it from the authorized apps of everyone who approved it;</li>
 <li>stops its client ID and secret from working, for good.</li>
 </ul>
-<p><strong>This cannot be undone.</strong></p>
-<form method="post" action="${appPath(client.clientId, '/delete')}" class="actions">
-${csrfInput(request)}
-<button type="submit" class="danger">Delete ${client.name}</button>
-<a class="button secondary" href="${appPath(client.clientId)}">Cancel</a>
-</form>
-</div>`;
+<p><strong>This cannot be undone.</strong></p>`,
+    action: appPath(client.clientId, '/delete'),
+    csrfToken: me(request).session.csrfToken,
+    button: `Delete ${client.name}`,
+    cancelHref: appPath(client.clientId),
+  })}`;
   return shell(request, `Delete ${client.name}`, body);
 }

@@ -10,6 +10,7 @@ import { PageError } from '../web/error-page.ts';
 import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
+import { confirmCard } from '../web/widgets.ts';
 
 const PATH = '/account/authorized-apps';
 type Params = { Params: { client_id: string } };
@@ -59,15 +60,14 @@ ${apps.length === 0 ? html`<div class="card empty-state">
 
   app.get<Params>(`${PATH}/:client_id/revoke`, { schema: clientIdParams }, async (request, reply) => {
     const found = await authorizedApp(request, request.params.client_id);
-    const body = html`<div class="card danger-zone">
-<h1>Revoke access for ${found.name}?</h1>
-<p>${found.name} is signed out of your account at once: its tokens stop working, and it has to ask for your approval again before it can act for you.</p>
-<form method="post" action="${revokePath(found)}" class="actions">
-<input type="hidden" name="csrf_token" value="${me(request).session.csrfToken}">
-<button type="submit" class="danger">Revoke access</button>
-<a class="button secondary" href="${PATH}">Cancel</a>
-</form>
-</div>`;
+    const body = confirmCard({
+      heading: `Revoke access for ${found.name}?`,
+      explanation: html`<p>${found.name} is signed out of your account at once: its tokens stop working, and it has to ask for your approval again before it can act for you.</p>`,
+      action: revokePath(found),
+      csrfToken: me(request).session.csrfToken,
+      button: 'Revoke access',
+      cancelHref: PATH,
+    });
     return sendPage(reply, renderPage(request, { title: `Revoke access for ${found.name}`, body, section: PATH, narrow: true }));
   });
 

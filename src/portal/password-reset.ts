@@ -11,7 +11,7 @@ import { notFound } from '../web/error-page.ts';
 import { html } from '../web/html.ts';
 import { renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
-import { fieldError, invalidAttrs } from '../web/widgets.ts';
+import { newPasswordFields } from '../web/widgets.ts';
 
 interface FormState {
   errors: { password?: string; confirm?: string };
@@ -31,13 +31,7 @@ export function passwordResetPages(app: FastifyInstance, services: Services): vo
 <input type="hidden" name="csrf_token" value="${csrf}">
 <input type="hidden" name="token" value="${token}">
 <input type="text" name="username" value="${email}" autocomplete="username" hidden>
-<label for="reset-password">New password</label>
-<p class="hint" id="reset-password-hint">At least ${MIN_PASSWORD_LENGTH} characters, and not a common password.</p>
-<input type="password" id="reset-password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required autofocus${invalidAttrs('reset-password-error', errors.password, 'reset-password-hint')}>
-${fieldError('reset-password-error', errors.password)}
-<label for="reset-confirm">Confirm the new password</label>
-<input type="password" id="reset-confirm" name="confirm" autocomplete="new-password" required${invalidAttrs('reset-confirm-error', errors.confirm)}>
-${fieldError('reset-confirm-error', errors.confirm)}
+${newPasswordFields('reset', errors, undefined, MIN_PASSWORD_LENGTH)}
 <div class="actions"><button type="submit">Set password</button></div>
 </form>
 </div>`;

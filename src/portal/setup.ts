@@ -9,7 +9,7 @@ import { notFound } from '../web/error-page.ts';
 import { html } from '../web/html.ts';
 import { renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
-import { fieldError, invalidAttrs } from '../web/widgets.ts';
+import { fieldError, invalidAttrs, newPasswordFields } from '../web/widgets.ts';
 
 interface FormState {
   email: string;
@@ -34,13 +34,7 @@ ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
 <label for="setup-email">Email</label>
 <input type="email" id="setup-email" name="email" value="${state.email}" autocomplete="username" required autofocus${invalidAttrs('setup-email-error', errors.email)}>
 ${fieldError('setup-email-error', errors.email)}
-<label for="setup-password">Password</label>
-<p class="hint" id="setup-password-hint">At least ${MIN_PASSWORD_LENGTH} characters, and not a common password.</p>
-<input type="password" id="setup-password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${invalidAttrs('setup-password-error', errors.password, 'setup-password-hint')}>
-${fieldError('setup-password-error', errors.password)}
-<label for="setup-confirm">Confirm password</label>
-<input type="password" id="setup-confirm" name="confirm" autocomplete="new-password" required${invalidAttrs('setup-confirm-error', errors.confirm)}>
-${fieldError('setup-confirm-error', errors.confirm)}
+${newPasswordFields('setup', errors, { password: 'Password', confirm: 'Confirm password' }, MIN_PASSWORD_LENGTH)}
 <div class="actions"><button type="submit">Create admin account</button></div>
 </form>
 </div>`;

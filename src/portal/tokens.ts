@@ -11,7 +11,7 @@ import { PageError } from '../web/error-page.ts';
 import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
-import { COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
+import { confirmCard, COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
 import { OneTimeFlash } from '../web/flash.ts';
 
 const PATH = '/tokens';
@@ -124,15 +124,14 @@ ${options.created ? COPY_SCRIPT_TAG : ''}`;
 
 function revokePage(request: FastifyRequest, token: PersonalAccessToken): string {
   const { session } = me(request);
-  const body = html`<div class="card danger-zone">
-<h1>Revoke “${token.name}”?</h1>
-<p>Anything that uses this token, a script or a tool, can no longer call the API, at once. This cannot be undone: you would make a new token and put it where this one was.</p>
-<form method="post" action="${PATH}/${encodeURIComponent(token.id)}/revoke" class="actions">
-<input type="hidden" name="csrf_token" value="${session.csrfToken}">
-<button type="submit" class="danger">Revoke “${token.name}”</button>
-<a class="button secondary" href="${PATH}">Cancel</a>
-</form>
-</div>`;
+  const body = confirmCard({
+    heading: `Revoke “${token.name}”?`,
+    explanation: html`<p>Anything that uses this token, a script or a tool, can no longer call the API, at once. This cannot be undone: you would make a new token and put it where this one was.</p>`,
+    action: `${PATH}/${encodeURIComponent(token.id)}/revoke`,
+    csrfToken: session.csrfToken,
+    button: `Revoke “${token.name}”`,
+    cancelHref: PATH,
+  });
   return renderPage(request, { title: `Revoke ${token.name}`, body, section: PATH, narrow: true });
 }
 

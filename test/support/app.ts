@@ -95,3 +95,19 @@ export class InjectBrowser {
     return /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   }
 }
+
+export const PASSWORD = 'correct horse battery';
+let users = 0;
+
+/** A user made through the service, with PASSWORD. */
+export function createTestUser(t: TestApp, options: { admin?: boolean; label?: string } = {}) {
+  return t.services.users.create({ email: `${options.label ?? 'user'}-${process.pid}-${++users}@example.test`, password: PASSWORD, admin: options.admin ?? false });
+}
+
+/** A browser signed in as `user`; throws unless sign-in succeeded. */
+export async function signedInBrowser(t: TestApp, user: { email: string }, password = PASSWORD): Promise<InjectBrowser> {
+  const browser = new InjectBrowser(t);
+  const response = await browser.signIn(user.email, password);
+  if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
+  return browser;
+}
