@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SMTPServer } from 'smtp-server';
 import { createTestUser, InjectBrowser, PASSWORD, signedInBrowser, startApp, type TestApp } from './support/app.ts';
-import type { User } from '../src/store/store.ts';
+import type { User } from '../src/user/user.ts';
 import { hashSecret } from '../src/security/secrets.ts';
 
 let t: TestApp;

@@ -14,8 +14,13 @@ function setupUrls(server: TestServer): Array<{ url: string; base: string; token
   return [...server.log().matchAll(SETUP_URL)].map((m) => ({ url: `${m[1]}/setup?token=${m[2]}`, base: m[1]!, token: m[2]! }));
 }
 
-/** The one set-up URL, logged twice: in the JSON log, and as a plain line for a person at a terminal. */
-function onlySetupUrl(server: TestServer) {
+/**
+ * The one set-up URL, logged twice: in the JSON log, and as a plain line for
+ * a person at a terminal. The plain line comes on stderr, which may reach this
+ * process a moment after stdout's "listening" line: waited for, briefly.
+ */
+async function onlySetupUrl(server: TestServer) {
+  for (let i = 0; i < 50 && !/^ {4}http\S+\/setup\?token=/m.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
   const urls = setupUrls(server);
   assert.equal(new Set(urls.map((u) => u.url)).size, 1, `exactly one set-up URL in the log:\n${server.log()}`);
   const lines = server.log().split('\n').filter((line) => line.includes('/setup?token='));
@@ -39,7 +44,7 @@ function assertNoSetupPage(response: { status: number; text: string; headers: He
 test('`npm start` on an empty database logs one set-up URL on this server, with a 256-bit token', async (t) => {
   const server = await startServer({ viaNpm: true });
   t.after(() => server.stop());
-  const { url, base, token } = onlySetupUrl(server);
+  const { url, base, token } = await onlySetupUrl(server);
   assert.equal(base, server.url, 'the URL is on the issuer');
   assert.equal(new URL(url).pathname, '/setup');
   assert.ok(Buffer.from(token, 'base64url').length >= 32, `at least 256 bits: ${token}`);
@@ -53,13 +58,13 @@ test('`npm start` on an empty database logs one set-up URL on this server, with 
 test('each start makes a new token', async (t) => {
   const [a, b] = await Promise.all([startServer(), startServer()]);
   t.after(() => Promise.all([a.stop(), b.stop()]));
-  assert.notEqual(onlySetupUrl(a).token, onlySetupUrl(b).token);
+  assert.notEqual((await onlySetupUrl(a)).token, (await onlySetupUrl(b)).token);
 });
 
 test('without the right token there is no set-up page: 404', async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
-  const { token } = onlySetupUrl(server);
+  const { token } = await onlySetupUrl(server);
   const browser = new CookieBrowser(server.url);
   const flipped = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
   const malformed = [`/setup?token=${'A'.repeat(300)}`, `/setup?token=${token}&token=${token}`, `/setup?token[a]=${token}`];
@@ -80,7 +85,7 @@ test('without the right token there is no set-up page: 404', async (t) => {
 test('the right token shows the form; it creates an admin, signs them in, and the URL is dead afterwards', async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
-  const { url, token } = onlySetupUrl(server);
+  const { url, token } = await onlySetupUrl(server);
   const browser = new CookieBrowser(server.url);
   const form = await browser.get(url);
   assert.equal(form.status, 200, form.text);
@@ -129,7 +134,7 @@ test('the right token shows the form; it creates an admin, signs them in, and th
 test('a user made with the CLI ends the URL, and a server started on a database with a user logs none', async (t) => {
   const first = await startServer();
   t.after(() => first.stop());
-  const { url } = onlySetupUrl(first);
+  const { url } = await onlySetupUrl(first);
   assert.equal((await new CookieBrowser(first.url).get(url)).status, 200);
   await createUser(first);
   assertNoSetupPage(await new CookieBrowser(first.url).get(url), 'after a CLI user');

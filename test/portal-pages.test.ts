@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { createTestUser, InjectBrowser, signedInBrowser, startApp, type TestApp } from './support/app.ts';
 import { OPERATOR } from '../src/client/client-service.ts';
 import { registerPageLayer } from '../src/web/page-layer.ts';
-import type { User } from '../src/store/store.ts';
+import type { User } from '../src/user/user.ts';
 
 let t: TestApp;
 

@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InjectBrowser, startApp, type TestApp } from './support/app.ts';
 import { OPERATOR } from '../src/client/client-service.ts';
-import type { Client, User } from '../src/store/store.ts';
+import type { Client } from '../src/client/client.ts';
+import type { User } from '../src/user/user.ts';
 import { passwordProblem } from '../src/user/password-policy.ts';
 
 let t: TestApp;

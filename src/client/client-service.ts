@@ -1,4 +1,5 @@
-import type { Client, Store } from '../store/store.ts';
+import type { Client } from './client.ts';
+import type { Store } from '../store/store.ts';
 import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';

@@ -2,7 +2,7 @@
 // two stages. First the client and its redirect URI: until both are known
 // good, an error is shown as a page and never redirected (no open
 // redirector). After that, errors go back to the client's redirect URI.
-import type { Client } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
 import type { ClientService } from '../client/client-service.ts';
 import { DuplicateParameterError, parseForm } from '../http/form-body.ts';
 import { PageError } from '../web/error-page.ts';

@@ -1,6 +1,6 @@
 // Client authentication at the token, revocation and introspection endpoints:
 // client_secret_basic, client_secret_post, and `none` for public clients.
-import type { Client } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
 import type { ClientService } from '../client/client-service.ts';
 import { secretMatches } from '../security/secrets.ts';
 import { OAuthError } from './errors.ts';

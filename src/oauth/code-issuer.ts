@@ -1,6 +1,7 @@
 // Issues an authorization code: the authorization and its code land together
 // in one transaction. Only the code's hash is stored.
-import type { Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { User } from '../user/user.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';
 import { now } from '../ids.ts';
 import type { UserTokens } from './tokens/user-tokens.ts';

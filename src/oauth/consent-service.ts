@@ -1,6 +1,8 @@
 // A user's consent to a client: remembered per user, client and scope set,
 // and revocable together with every token the client holds for the user.
-import type { Client, Consent, Store } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
+import type { Consent } from './authorization.ts';
+import type { Store } from '../store/store.ts';
 import { now } from '../ids.ts';
 import type { RevocationList } from './tokens/revocation-list.ts';
 

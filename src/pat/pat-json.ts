@@ -1,4 +1,4 @@
-import type { PersonalAccessToken } from '../store/store.ts';
+import type { PersonalAccessToken } from './pat.ts';
 
 /** A PAT as the API and CLI show it: never the token or its hash. */
 export const toPatJson = (t: PersonalAccessToken) => ({

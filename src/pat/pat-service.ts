@@ -1,6 +1,7 @@
 // Personal access tokens: made by a user, shown once, stored as a SHA-256
 // hash, used as a Bearer token on the API like an OAuth access token.
-import type { PersonalAccessToken, Store } from '../store/store.ts';
+import type { PersonalAccessToken } from './pat.ts';
+import type { Store } from '../store/store.ts';
 import { ValidationError, NotFoundError, type FieldError } from '../errors.ts';
 import { hashSecret } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';

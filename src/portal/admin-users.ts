@@ -5,7 +5,7 @@
 // apps at once (AccountAdmin); an admin cannot disable their own account.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import type { User } from '../store/store.ts';
+import type { User } from '../user/user.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { MIN_PASSWORD_LENGTH } from '../user/user-service.ts';
 import type { IssuedReset } from '../user/passwords.ts';

@@ -2,7 +2,7 @@
 // form is read, and how the service's validation errors are shown per field.
 // Checkboxes have one name each (grant:ID, scope:ID), because the form parser
 // refuses repeated parameters.
-import type { Client } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
 import type { FieldError, ValidationError } from '../errors.ts';
 import { GRANT_TYPES } from '../client/client-service.ts';
 import { SCOPES } from '../scopes.ts';

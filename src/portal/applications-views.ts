@@ -2,7 +2,7 @@
 // new-application form, an application's page (credentials, settings,
 // secret rotation) and the delete confirmation.
 import type { FastifyRequest } from 'fastify';
-import type { Client } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
 import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { confirmCard, COPY_SCRIPT_TAG, copyButton, dateOf } from '../web/widgets.ts';

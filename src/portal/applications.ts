@@ -5,7 +5,7 @@
 // one-time flash held in memory for the session.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import type { Client } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { PageError } from '../web/error-page.ts';
 import { OneTimeFlash } from '../web/flash.ts';

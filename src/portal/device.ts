@@ -3,7 +3,8 @@
 // since a user code has only about 34 bits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import type { Client, DeviceAuthorization } from '../store/store.ts';
+import type { Client } from '../client/client.ts';
+import type { DeviceAuthorization } from '../oauth/device/device-authorization.ts';
 import { SCOPES } from '../scopes.ts';
 import { html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';

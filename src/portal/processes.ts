@@ -2,7 +2,7 @@
 // scripts pass to GET /api/v1/processes/{id}), and a form to create one.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import type { Process } from '../store/store.ts';
+import type { Process } from '../process/process.ts';
 import { ValidationError } from '../errors.ts';
 import { MAX_PAGE_SIZE } from '../process/process-service.ts';
 import { html, type Html } from '../web/html.ts';

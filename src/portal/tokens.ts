@@ -4,7 +4,7 @@
 // It never goes into a URL, a cookie, the log or the database.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
-import type { PersonalAccessToken } from '../store/store.ts';
+import type { PersonalAccessToken } from '../pat/pat.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { SCOPES } from '../scopes.ts';
 import { PageError } from '../web/error-page.ts';

@@ -1,4 +1,4 @@
-import type { Process } from '../store/store.ts';
+import type { Process } from './process.ts';
 
 /** A process as the API and CLI show it; names follow SolveXia's public API. */
 export const toProcessJson = (p: Process) => ({

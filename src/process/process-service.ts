@@ -1,4 +1,5 @@
-import type { Process, ProcessPage, Store } from '../store/store.ts';
+import type { Process, ProcessPage } from './process.ts';
+import type { Store } from '../store/store.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { newId, now } from '../ids.ts';
 import { ReadCache } from '../store/read-cache.ts';

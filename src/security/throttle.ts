@@ -2,7 +2,7 @@
 // window, in the store so that every node shares the count. An attempt is
 // counted before it is checked, so parallel guesses cannot slip past the
 // limit; a success can be taken back (`refund`), so it never counts.
-import type { AttemptCounterRepository } from '../store/store.ts';
+import type { AttemptCounterRepository } from './attempt-counter.ts';
 import { isoTime } from '../ids.ts';
 
 export interface ThrottleRule {

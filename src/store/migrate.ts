@@ -5,6 +5,7 @@ import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
 import * as clientSecretLookup from './migrations/004_client_secret_lookup.ts';
 import * as refreshOnAuthorization from './migrations/005_refresh_on_authorization.ts';
 import * as accounts from './migrations/006_accounts.ts';
+import * as engine from './migrations/007_engine.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '004_client_secret_lookup': clientSecretLookup,
   '005_refresh_on_authorization': refreshOnAuthorization,
   '006_accounts': accounts,
+  '007_engine': engine,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

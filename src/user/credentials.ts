@@ -13,7 +13,8 @@
 //    a lock (as Entra ID's smart lockout does). An address that has signed in
 //    to the account before is familiar and skips it, so someone guessing from
 //    elsewhere cannot keep the owner out.
-import type { Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { User } from './user.ts';
 import { verifyPassword } from '../security/secrets.ts';
 import { Throttle, type ThrottleRule } from '../security/throttle.ts';
 import { normalizeEmail } from './email.ts';

@@ -3,7 +3,8 @@
 // browser. Only the token's SHA-256 is kept, in this process's memory; the
 // URL dies once it is used, when the process stops, or as soon as any user
 // exists in the store (one made with the CLI or on another node included).
-import type { Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { User } from './user.ts';
 import { hashSecret, randomToken, safeEqual } from '../security/secrets.ts';
 import type { UserService } from './user-service.ts';
 

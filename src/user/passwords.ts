@@ -1,7 +1,8 @@
 // Changing a password, and the one-time reset links an admin issues. Both end
 // the user's other sessions; neither touches their tokens (a password is not
 // what a token was issued for, and revoking them is a separate, visible act).
-import type { Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { User } from './user.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { hashPassword, hashSecret, randomToken } from '../security/secrets.ts';
 import { isoTime, now } from '../ids.ts';

@@ -1,4 +1,5 @@
-import type { Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { User } from './user.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashPassword } from '../security/secrets.ts';
 import { newId, now } from '../ids.ts';

@@ -6,7 +6,8 @@
 // so a sibling subdomain cannot plant or overwrite them.
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Session, Store, User } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { Session, User } from '../user/user.ts';
 import { hashSecret, randomToken, safeEqual } from '../security/secrets.ts';
 import { isoTime } from '../ids.ts';
 

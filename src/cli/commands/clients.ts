@@ -1,4 +1,4 @@
-import type { Client } from '../../store/store.ts';
+import type { Client } from '../../client/client.ts';
 import type { Command } from '../command.ts';
 import { output, parse, required, UsageError } from '../command.ts';
 import { OPERATOR } from '../../client/client-service.ts';

@@ -1,7 +1,10 @@
 // RFC 8628: a device shows a short user code; a signed-in user enters it on
 // /device and approves; the device polls the token endpoint meanwhile.
 import { randomInt } from 'node:crypto';
-import type { Client, DeviceAuthorization, Store, User } from '../../store/store.ts';
+import type { Client } from '../../client/client.ts';
+import type { DeviceAuthorization } from './device-authorization.ts';
+import type { Store } from '../../store/store.ts';
+import type { User } from '../../user/user.ts';
 import { hashSecret, randomToken } from '../../security/secrets.ts';
 import { now } from '../../ids.ts';
 import { resolveScopes } from '../scope-request.ts';

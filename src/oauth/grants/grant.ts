@@ -1,5 +1,5 @@
 // The interface every grant implements: one file per grant type in this folder.
-import type { Client } from '../../store/store.ts';
+import type { Client } from '../../client/client.ts';
 
 export interface TokenResponse {
   access_token: string;

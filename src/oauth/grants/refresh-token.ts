@@ -2,7 +2,9 @@
 // returns a new refresh token, and reuse of a rotated one revokes the family.
 // One read and one conditional write per refresh (see tokens/refresh-family.ts);
 // a family this node rotated last is known here, and then the write alone.
-import type { Authorization, Client, RefreshState, Store } from '../../store/store.ts';
+import type { Client } from '../../client/client.ts';
+import type { Authorization, RefreshState } from '../authorization.ts';
+import type { Store } from '../../store/store.ts';
 import { ReadCache } from '../../store/read-cache.ts';
 import { hashSecret, safeEqual } from '../../security/secrets.ts';
 import { now } from '../../ids.ts';

@@ -2,7 +2,8 @@
 // kept in the store; every node loads the same keys from there.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { SigningKey, Store } from '../../store/store.ts';
+import type { SigningKey } from './signing-key.ts';
+import type { Store } from '../../store/store.ts';
 import { now } from '../../ids.ts';
 
 export const SIGNING_ALG = 'ES256';

@@ -1,7 +1,8 @@
 // Identifies a token presented to the revocation or introspection endpoint.
 // Refresh tokens and access tokens differ in form (a `ghr_` prefix against a
 // JWT), so no `token_type_hint` is needed to find either.
-import type { Authorization, RefreshState, Store } from '../../store/store.ts';
+import type { Authorization, RefreshState } from '../authorization.ts';
+import type { Store } from '../../store/store.ts';
 import { hashSecret, safeEqual } from '../../security/secrets.ts';
 import { InvalidTokenError, type AccessTokenClaims, type AccessTokens } from './access-token.ts';
 import { REFRESH_TOKEN_PREFIX, refreshHandleOf } from './refresh-family.ts';

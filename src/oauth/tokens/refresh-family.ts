@@ -13,7 +13,7 @@
 // very same successor, so concurrent refreshes never fork the family. (A
 // keyed hash with the key first is a sound PRF for this fixed-form input, and
 // one-shot SHA-256 takes 0.7 µs against 3.6 µs for an HMAC object, measured.)
-import type { RefreshState } from '../../store/store.ts';
+import type { RefreshState } from '../authorization.ts';
 import { hashSecret, randomToken, safeEqual } from '../../security/secrets.ts';
 import { isoTime } from '../../ids.ts';
 

@@ -2,7 +2,8 @@
 // store query. A revocation is written to the store, applied here at once, and
 // reaches other nodes (and the CLI's changes reach the server) by polling the
 // store every second.
-import type { Revocation, RevocationKind, Store } from '../../store/store.ts';
+import type { Revocation, RevocationKind } from './revocation.ts';
+import type { Store } from '../../store/store.ts';
 import { newId } from '../../ids.ts';
 
 export interface RevocableToken {

@@ -1,6 +1,8 @@
 // Tokens issued for a user's authorization (code, password, device grants):
 // an access token plus, when the client may refresh, a rotating refresh token.
-import type { Authorization, Client, RefreshState, Store } from '../../store/store.ts';
+import type { Client } from '../../client/client.ts';
+import type { Authorization, RefreshState } from '../authorization.ts';
+import type { Store } from '../../store/store.ts';
 import { newId, now } from '../../ids.ts';
 import type { TokenResponse } from '../grants/grant.ts';
 import { OAuthError } from '../errors.ts';

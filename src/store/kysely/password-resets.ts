@@ -1,7 +1,7 @@
-// Kysely repositories for password-reset links and server-wide secrets.
+// PasswordResetRepository on Kysely.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
-import type { PasswordReset, PasswordResetRepository, ServerSecretRepository } from '../store.ts';
+import type { PasswordReset, PasswordResetRepository } from '../../user/user.ts';
 
 export class PasswordResets implements PasswordResetRepository {
   readonly #db: Kysely<Database>;
@@ -27,19 +27,5 @@ export class PasswordResets implements PasswordResetRepository {
   async expireForUser(userId: string, at: string): Promise<void> {
     await this.#db.updateTable('password_resets').set({ used_at: at })
       .where('user_id', '=', userId).where('used_at', 'is', null).execute();
-  }
-}
-
-export class ServerSecrets implements ServerSecretRepository {
-  readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
-  }
-  async getOrCreate(name: string, candidate: string, at: string): Promise<string> {
-    // Nodes starting together may race: the first insert wins, and everyone reads it back.
-    await this.#db.insertInto('server_secrets').values({ name, value: candidate, created_at: at })
-      .onConflict((oc) => oc.column('name').doNothing()).execute();
-    const row = await this.#db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-    return row.value;
   }
 }

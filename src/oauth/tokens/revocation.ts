@@ -1,0 +1,23 @@
+// A revocation (or change notice) in the feed every node reads, and its repository.
+
+/**
+ * `client_changed` revokes nothing: it tells every node that a client's
+ * settings or secret changed, so cached copies are dropped.
+ */
+export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat' | 'client_changed';
+
+export interface Revocation {
+  id: string;
+  kind: RevocationKind;
+  value: string;
+  createdAt: string;
+  /** When every token this entry refuses has expired anyway. */
+  expiresAt: string;
+}
+
+export interface RevocationRepository {
+  insert(revocation: Revocation): Promise<void>;
+  /** Entries created at or after `since` that have not expired at `now`. */
+  listSince(since: string, now: string): Promise<Revocation[]>;
+  deleteExpired(now: string): Promise<number>;
+}

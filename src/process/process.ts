@@ -1,0 +1,23 @@
+// A process (SolveXia's name for a piece of automated work) and its repository.
+
+export interface Process {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  modifiedAt: string;
+  modifiedBy: string;
+}
+
+export interface ProcessPage {
+  items: Process[];
+  nextCursor: string | null;
+}
+
+export interface ProcessRepository {
+  insert(process: Process): Promise<void>;
+  findInWorkspace(workspaceId: string, id: string): Promise<Process | undefined>;
+  /** Keyset pagination by id: `after` is the last id of the previous page. */
+  listInWorkspace(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage>;
+}
