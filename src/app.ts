@@ -13,6 +13,7 @@ import { sendApiError } from './api/errors.ts';
 import { registerPageLayer } from './web/page-layer.ts';
 import { notFound, pageErrorHandler, sendErrorPage, wantsHtml } from './web/error-page.ts';
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
+import { openApiRoute, registerOpenApi } from './api/openapi.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -47,7 +48,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ? sendErrorPage(reply, notFound())
     : reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id })));
 
+  await registerOpenApi(app, services.config.issuer);
   app.get('/healthz', async () => ({ status: 'ok' }));
+  openApiRoute(app);
   await app.register(async (scope) => oauthPlugin(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services));
   // Every page is in one scope, the page layer (sessions, CSRF, errors); the

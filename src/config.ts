@@ -25,6 +25,15 @@ export interface Config {
   /** smtp:// or smtps:// URL of a mail server; null: nothing is mailed. */
   smtpUrl: string | null;
   mailFrom: string;
+  /** Addresses or CIDR ranges outbound requests (http steps, webhooks) may reach although they are private. */
+  outboundAllow: string[];
+  /** Whether this node runs the run engine and the webhook dispatcher. */
+  workers: boolean;
+  engineLeaseSeconds: number;
+  engineConcurrency: number;
+  webhookRetrySchedule: number[];
+  /** How long a stop (SIGTERM) waits for steps and requests in flight. */
+  shutdownSeconds: number;
   logLevel: string;
 }
 
@@ -92,15 +101,32 @@ function smtpUrl(raw: string | undefined): string | null {
   return raw;
 }
 
-function proxies(raw: string | undefined): string[] {
+/** A comma-separated list of IP addresses and CIDR ranges. */
+function addresses(name: string, raw: string | undefined): string[] {
   const list = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   for (const entry of list) {
     const [address = '', bits] = entry.split('/');
     const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 6 ? 128 : 32));
-    if (!isIP(address) || !validBits) throw new ConfigError('GATEHOUSE_TRUST_PROXY', `"${entry}" is not an IP address or CIDR range`);
+    if (!isIP(address) || !validBits) throw new ConfigError(name, `"${entry}" is not an IP address or CIDR range`);
   }
   return list;
 }
+
+function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be on or off, got "${raw}"`);
+}
+
+function schedule(name: string, raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined || raw === '') return fallback;
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.length > 20 || parts.some((p) => !/^\d{1,6}$/.test(p))) throw new ConfigError(name, 'must be up to 20 whole numbers of seconds, separated by commas');
+  return parts.map(Number);
+}
+
+const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800];
 
 export const VARIABLES: Variable[] = [
   { name: 'PORT', default: '3000', description: 'TCP port the server listens on.' },
@@ -118,6 +144,12 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_PASSWORD_RESET_TTL', default: '86400', description: 'How long a password-reset link issued by an admin works, in seconds (300 to 604800). It works once.' },
   { name: 'GATEHOUSE_SMTP_URL', default: '(none)', description: 'An SMTP server for outgoing mail, e.g. `smtps://user:password@mail.example.com:465`. With it, a password-reset link is emailed to the user; without it, the portal shows the link once for the admin to pass on.' },
   { name: 'GATEHOUSE_MAIL_FROM', default: 'Gatehouse <gatehouse@$HOST_OF_ISSUER>', description: 'The From address of mail Gatehouse sends.' },
+  { name: 'GATEHOUSE_OUTBOUND_ALLOW', default: '(none)', description: 'Comma-separated addresses or CIDR ranges that http steps and webhooks may reach although they are loopback, private or link-local, e.g. an internal service at `10.1.2.3`. Everything else in those ranges is refused, checked on the address actually connected to and on every redirect.' },
+  { name: 'GATEHOUSE_WORKERS', default: 'on', description: 'Whether this node runs the run engine and the webhook dispatcher (`on` or `off`). Turn it off on nodes that should only answer requests.' },
+  { name: 'GATEHOUSE_ENGINE_LEASE_SECONDS', default: '30', description: 'How long a node holds a run it works on without renewing its lease (5 to 600). If the node dies, another takes the run over once its lease ends. Renewed every third of it while a step runs.' },
+  { name: 'GATEHOUSE_ENGINE_CONCURRENCY', default: '32', description: 'How many runs one node drives at once (1 to 1000).' },
+  { name: 'GATEHOUSE_WEBHOOK_RETRY_SCHEDULE', default: DEFAULT_RETRY_SCHEDULE.join(','), description: 'Seconds to wait before each retry of a webhook delivery that failed; after the last, the message is marked failed (and can be redelivered by hand).' },
+  { name: 'GATEHOUSE_SHUTDOWN_SECONDS', default: '10', description: 'On SIGTERM, how long to wait for requests and steps in flight before stopping them (1 to 600). Runs it could not finish are given back to the other nodes at once.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -137,7 +169,13 @@ export function loadConfig(env: Env = process.env): Config {
     authCodeTtl: integer('GATEHOUSE_AUTH_CODE_TTL', env.GATEHOUSE_AUTH_CODE_TTL, 60, 10, 600),
     deviceCodeTtl: integer('GATEHOUSE_DEVICE_CODE_TTL', env.GATEHOUSE_DEVICE_CODE_TTL, 600, 5, 3600),
     devicePollInterval: integer('GATEHOUSE_DEVICE_POLL_INTERVAL', env.GATEHOUSE_DEVICE_POLL_INTERVAL, 5, 1, 60),
-    trustProxy: proxies(env.GATEHOUSE_TRUST_PROXY),
+    trustProxy: addresses('GATEHOUSE_TRUST_PROXY', env.GATEHOUSE_TRUST_PROXY),
+    outboundAllow: addresses('GATEHOUSE_OUTBOUND_ALLOW', env.GATEHOUSE_OUTBOUND_ALLOW),
+    workers: onOff('GATEHOUSE_WORKERS', env.GATEHOUSE_WORKERS, true),
+    engineLeaseSeconds: integer('GATEHOUSE_ENGINE_LEASE_SECONDS', env.GATEHOUSE_ENGINE_LEASE_SECONDS, 30, 5, 600),
+    engineConcurrency: integer('GATEHOUSE_ENGINE_CONCURRENCY', env.GATEHOUSE_ENGINE_CONCURRENCY, 32, 1, 1000),
+    webhookRetrySchedule: schedule('GATEHOUSE_WEBHOOK_RETRY_SCHEDULE', env.GATEHOUSE_WEBHOOK_RETRY_SCHEDULE, DEFAULT_RETRY_SCHEDULE),
+    shutdownSeconds: integer('GATEHOUSE_SHUTDOWN_SECONDS', env.GATEHOUSE_SHUTDOWN_SECONDS, 10, 1, 600),
     refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 10, 0, 60),
     passwordResetTtl: integer('GATEHOUSE_PASSWORD_RESET_TTL', env.GATEHOUSE_PASSWORD_RESET_TTL, 86_400, 300, 604_800),
     smtpUrl: smtpUrl(env.GATEHOUSE_SMTP_URL),

@@ -38,3 +38,12 @@ export function isoTime(ms: number): string {
 }
 
 export const now = (): string => isoTime(Date.now());
+
+/**
+ * An id that sorts by creation time, e.g. `pr-` + 9 base-36 characters of
+ * milliseconds + 12 random ones: lists by id are newest-first without a
+ * second index, and keyset pagination by id is stable.
+ */
+export function newSortableId(prefix: string): string {
+  return `${prefix}${Date.now().toString(36).padStart(9, '0')}${newId('', 12)}`;
+}

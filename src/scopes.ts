@@ -1,12 +1,16 @@
-// The scopes that the API knows. A write scope includes its read scope.
+// The scopes that the API knows. A broader scope includes narrower ones:
+// `process` (change processes and steps) includes running them
+// (`process_execute`) and reading (`process_read`).
 
 export const SCOPES: Record<string, string> = {
-  process_read: 'Read processes',
-  process: 'Create and change processes (includes process_read)',
+  process_read: 'Read processes, their steps and their runs',
+  process_execute: 'Start, cancel and restart runs, and approve or reject their steps (includes process_read)',
+  process: 'Create and change processes, their steps and webhooks (includes process_execute and process_read)',
 };
 
 const IMPLIES: Record<string, string[]> = {
-  process: ['process_read'],
+  process: ['process_read', 'process_execute'],
+  process_execute: ['process_read'],
 };
 
 export const isKnownScope = (scope: string): boolean => Object.hasOwn(SCOPES, scope);

@@ -7,9 +7,9 @@ const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 
 export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
-  // Revocations written by other nodes or the CLI reach this one by polling.
-  await services.revocations.start();
   const app = await buildApp(services);
+  // The change feed (revocations from other nodes and the CLI), the notifier, the run engine and the webhook dispatcher.
+  await services.startBackground(app.log);
   // The janitor: expired codes, sessions, refresh tokens and the like are
   // deleted in small batches every few minutes, never by loading a table.
   const purge = () => void services.store.purgeExpired(new Date().toISOString())
@@ -23,7 +23,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
-    await services.close();
+    await services.close(config.shutdownSeconds * 1000);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

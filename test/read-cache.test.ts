@@ -1,4 +1,5 @@
 // The read cache of the hot paths, and the process cache built on it.
+import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +41,7 @@ test('a cached process is still found only in its own workspace', async (t) => {
   const other = await users.create({ email: 'other@example.test', password: 'long enough pw' });
   const ownerWs = (await store.workspaces.findPersonal(owner.id))!.id;
   const otherWs = (await store.workspaces.findPersonal(other.id))!.id;
-  const processes = new ProcessService(store);
+  const processes = new ProcessService(store, new RevocationList(store));
   const created = await processes.create(ownerWs, { name: 'Close' }, owner.email);
   assert.equal((await processes.get(ownerWs, created.id)).name, 'Close');
   // Now served from the cache: another workspace must still get a not-found.

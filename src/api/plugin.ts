@@ -1,9 +1,13 @@
-// The public REST API under /api/v1: every route needs a bearer token.
+// The public REST API under /api/v1: every route needs a bearer token, and
+// says the scope it needs in its config (see bearer.ts).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { bearerAuth, requireScope, type Principal } from './bearer.ts';
 import { sendApiError } from './errors.ts';
 import { processRoutes, type ActorNames } from './processes.ts';
+import { stepRoutes } from './steps.ts';
+import { runRoutes } from './runs.ts';
+import { webhookRoutes } from './webhooks.ts';
 import { meRoutes } from './me.ts';
 import { tokenRoutes } from './tokens.ts';
 
@@ -24,7 +28,11 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
   app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
   app.addHook('onRequest', bearerAuth(services));
   app.addHook('preHandler', requireScope);
-  processRoutes(app, { processes: services.processes, actors: actorNames(services) });
+  const actors = actorNames(services);
+  processRoutes(app, { processes: services.processes, actors });
+  stepRoutes(app, { processes: services.processes, actors });
+  runRoutes(app, { runs: services.runs, actors, notifier: services.notifier });
+  webhookRoutes(app, { webhooks: services.webhooks });
   meRoutes(app, services);
   tokenRoutes(app, { pats: services.pats, clients: services.clients, userTokens: services.userTokens });
 }

@@ -7,6 +7,7 @@ import type { ClientService } from '../client/client-service.ts';
 import type { UserTokens } from '../oauth/tokens/user-tokens.ts';
 import { ApiError } from './errors.ts';
 import { accountOwner, grantEndsAt } from './credential.ts';
+import { errorResponses } from './schemas.ts';
 
 const patSchema = {
   type: 'object',
@@ -37,11 +38,13 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
   const { pats, clients } = deps;
 
   app.get('/api/v1/users/me/tokens', {
-    schema: { response: { 200: { type: 'object', properties: { data: { type: 'array', items: patSchema } } } } },
+    schema: { tags: ['Account'], summary: 'The user\'s personal access tokens (a PAT or a first-party app\'s token only)', response: { 200: { type: 'object', properties: { data: { type: 'array', items: patSchema } } }, ...errorResponses } },
   }, async (request) => ({ data: (await pats.list((await accountOwner(request, clients)).subject)).map(toPatJson) }));
 
   app.post<{ Body: { name: string; scopes: string[]; expires_in_days?: number | null } }>('/api/v1/users/me/tokens', {
     schema: {
+      tags: ['Account'],
+      summary: 'Make a personal access token, shown this once; it may not out-scope or outlive the calling token',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -52,7 +55,7 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
           expires_in_days: { type: ['integer', 'null'], minimum: 1, maximum: 3650 },
         },
       },
-      response: { 201: patSchema },
+      response: { 201: patSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     const caller = await accountOwner(request, clients);
@@ -71,7 +74,7 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/users/me/tokens/:id', {
-    schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } },
+    schema: { tags: ['Account'], summary: 'Revoke one of the user\'s personal access tokens', params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] }, response: { 204: { type: 'null' }, ...errorResponses } },
   }, async (request, reply) => {
     await pats.revoke((await accountOwner(request, clients)).subject, request.params.id);
     return reply.code(204).send();

@@ -17,6 +17,8 @@ export const GRANT_TYPES = [
 ] as const;
 
 export const SECRET_PREFIX = 'gcs_';
+/** What a client may ask for when registered without scopes: everything (`process` includes process_execute). */
+export const DEFAULT_CLIENT_SCOPES = ['process_read', 'process'] as const;
 /** 26 characters of [a-z0-9]: about 134 bits, so ids cannot be guessed. */
 export const CLIENT_ID_LENGTH = 26;
 
@@ -144,7 +146,7 @@ export class ClientService {
     const isPublic = input.isPublic ?? false;
     const redirectUris = [...new Set(input.redirectUris ?? [])];
     const grantTypes = input.grantTypes ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
-    const scopes = input.scopes ? [...new Set(input.scopes)] : Object.keys(SCOPES);
+    const scopes = input.scopes ? [...new Set(input.scopes)] : [...DEFAULT_CLIENT_SCOPES];
     passwordGrantAllowed(actor, grantTypes, []);
     validate(input, redirectUris, grantTypes, scopes);
 

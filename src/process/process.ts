@@ -17,6 +17,10 @@ export interface ProcessPage {
 
 export interface ProcessRepository {
   insert(process: Process): Promise<void>;
+  /** Writes name, description and who changed it when; false if there is no such process in the workspace. */
+  update(process: Process): Promise<boolean>;
+  /** Deletes it with its steps and runs; false if there is none. */
+  delete(workspaceId: string, id: string): Promise<boolean>;
   findInWorkspace(workspaceId: string, id: string): Promise<Process | undefined>;
   /** Keyset pagination by id: `after` is the last id of the previous page. */
   listInWorkspace(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage>;

@@ -11,6 +11,9 @@ import type { SigningKeyRepository } from '../oauth/keys/signing-key.ts';
 import type { RevocationRepository } from '../oauth/tokens/revocation.ts';
 import type { PersonalAccessTokenRepository } from '../pat/pat.ts';
 import type { ProcessRepository } from '../process/process.ts';
+import type { StepRepository } from '../process/step.ts';
+import type { RunRepository } from '../runs/run.ts';
+import type { WebhookRepository } from '../webhooks/webhook.ts';
 import type { AttemptCounterRepository } from '../security/attempt-counter.ts';
 import type { ServerSecretRepository } from '../security/server-secret.ts';
 import type { PasswordResetRepository, SessionRepository, UserRepository, WorkspaceRepository } from '../user/user.ts';
@@ -31,6 +34,9 @@ import { PersonalAccessTokens } from './kysely/personal-access-tokens.ts';
 import { DeviceAuthorizations } from './kysely/device-authorizations.ts';
 import { PasswordResets } from './kysely/password-resets.ts';
 import { ServerSecrets } from './kysely/server-secrets.ts';
+import { Steps } from './kysely/steps.ts';
+import { Runs } from './kysely/runs.ts';
+import { Webhooks } from './kysely/webhooks.ts';
 
 /** Tables with rows that stop mattering at a time: [table, key column, time column]. */
 const EXPIRING = [
@@ -47,6 +53,9 @@ export class KyselyStore implements Store {
   readonly workspaces: WorkspaceRepository;
   readonly clients: ClientRepository;
   readonly processes: ProcessRepository;
+  readonly steps: StepRepository;
+  readonly runs: RunRepository;
+  readonly webhooks: WebhookRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly sessions: SessionRepository;
   readonly consents: ConsentRepository;
@@ -69,6 +78,9 @@ export class KyselyStore implements Store {
     this.workspaces = new Workspaces(db);
     this.clients = new Clients(db);
     this.processes = new Processes(db);
+    this.steps = new Steps(db);
+    this.runs = new Runs(db, dialect);
+    this.webhooks = new Webhooks(db, dialect);
     this.signingKeys = new SigningKeys(db);
     this.sessions = new Sessions(db);
     this.consents = new Consents(db);

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 // Table types for Kysely. Both dialects store the same shapes: timestamps are
 // ISO-8601 text, flags are 0/1 integers and lists are JSON text, so one set of
 // queries serves SQLite and PostgreSQL alike.
@@ -170,6 +172,121 @@ export interface DeviceAuthorizationsTable {
   created_at: string;
 }
 
+export interface ProcessStepsTable {
+  id: string;
+  process_id: string;
+  workspace_id: string;
+  position: number;
+  name: string;
+  kind: string;
+  config: string;
+  timeout_seconds: number | null;
+  retry_max_attempts: number;
+  retry_backoff_seconds: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProcessRunsTable {
+  id: string;
+  process_id: string;
+  workspace_id: string;
+  name: string;
+  status: string;
+  input: string;
+  data: string;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  due_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+}
+
+export interface StepRunsTable {
+  id: string;
+  run_id: string;
+  step_id: string;
+  position: number;
+  name: string;
+  kind: string;
+  config: string;
+  timeout_seconds: number | null;
+  retry_max_attempts: number;
+  retry_backoff_seconds: number;
+  status: string;
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  completion_message: string | null;
+  output: string | null;
+  wait_until: string | null;
+  idempotency_key: string;
+}
+
+export interface RunEventsTable {
+  id: Generated<number>;
+  run_id: string;
+  workspace_id: string;
+  at: string;
+  type: string;
+  step_run_id: string | null;
+  step_id: string | null;
+  attempt: number | null;
+  message: string | null;
+  data: string | null;
+}
+
+export interface RunSignalsTable {
+  id: string;
+  run_id: string;
+  step_run_id: string;
+  kind: string;
+  comment: string | null;
+  decided_by: string;
+  at: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string;
+  events: string;
+  secret_ciphertext: string;
+  created_at: string;
+  updated_at: string;
+  disabled_at: string | null;
+}
+
+export interface WebhookMessagesTable {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  event_type: string;
+  payload: string;
+  created_at: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -187,4 +304,12 @@ export interface Database {
   device_authorizations: DeviceAuthorizationsTable;
   password_resets: PasswordResetsTable;
   server_secrets: ServerSecretsTable;
+  process_steps: ProcessStepsTable;
+  process_runs: ProcessRunsTable;
+  step_runs: StepRunsTable;
+  run_events: RunEventsTable;
+  run_signals: RunSignalsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

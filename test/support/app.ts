@@ -36,6 +36,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   });
   const app = await buildApp(services, { logStream });
   await app.ready();
+  await services.startBackground(app.log);
   return {
     app,
     services,
@@ -43,7 +44,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     inject: (options) => app.inject(options),
     async close() {
       await app.close();
-      await services.close();
+      await services.close(1000);
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,10 +1,10 @@
 // A revocation (or change notice) in the feed every node reads, and its repository.
 
 /**
- * `client_changed` revokes nothing: it tells every node that a client's
+ * `client_changed`, `process_changed` and `webhooks_changed` revoke nothing: they tell every node that a client's, a process's or a workspace's webhooks'
  * settings or secret changed, so cached copies are dropped.
  */
-export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat' | 'client_changed';
+export type RevocationKind = 'jti' | 'authorization' | 'client' | 'user' | 'pat' | 'client_changed' | 'process_changed' | 'webhooks_changed';
 
 export interface Revocation {
   id: string;

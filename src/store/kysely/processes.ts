@@ -39,6 +39,16 @@ export class Processes implements ProcessRepository {
     const row = (await this.#db.executeQuery(this.#findInWorkspace({ workspaceId, id }))).rows[0];
     return row && toProcess(row);
   }
+  async update(process: Process): Promise<boolean> {
+    const result = await this.#db.updateTable('processes').set({
+      name: process.name, description: process.description, modified_at: process.modifiedAt, modified_by: process.modifiedBy,
+    }).where('id', '=', process.id).where('workspace_id', '=', process.workspaceId).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('processes').where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
   async listInWorkspace(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage> {
     let query = this.#db.selectFrom('processes').selectAll().where('workspace_id', '=', workspaceId);
     if (after !== null) query = query.where('id', '>', after);

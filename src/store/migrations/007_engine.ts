@@ -66,6 +66,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('completion_message', 'text')
     .addColumn('output', 'text')
     .addColumn('wait_until', 'text')
+    .addColumn('idempotency_key', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('step_runs_run').on('step_runs').columns(['run_id', 'position']).execute();
 
