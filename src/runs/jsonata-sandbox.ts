@@ -64,13 +64,25 @@ class SandboxThread {
 
 export class JsonataSandbox {
   readonly #size: number;
+  readonly #max: number;
   #threads: SandboxThread[] = [];
-  #next = 0;
   #ids = 0;
   #closed = false;
+  readonly #shrink: NodeJS.Timeout;
 
-  constructor(size = 2) {
+  /**
+   * `size` threads are kept; when every one is busy (a slow expression holds
+   * it), more are started, up to `max`, so one stuck expression never holds
+   * up the others; the extra ones end once idle.
+   */
+  constructor(size = 2, max = 8) {
     this.#size = size;
+    this.#max = max;
+    this.#shrink = setInterval(() => {
+      const idle = this.#threads.filter((t) => t.pending.size === 0);
+      for (const thread of idle.slice(0, Math.max(0, this.#threads.length - this.#size))) void thread.worker.terminate();
+    }, 30_000);
+    this.#shrink.unref();
   }
 
   /**
@@ -98,20 +110,25 @@ export class JsonataSandbox {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#shrink);
     const threads = this.#threads;
     this.#threads = [];
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
   #thread(): SandboxThread {
-    while (this.#threads.length < this.#size) {
-      this.#threads.push(new SandboxThread((dead) => {
+    const spawn = () => {
+      const thread = new SandboxThread((dead) => {
         this.#threads = this.#threads.filter((t) => t !== dead);
-      }));
-    }
-    // The least busy thread, so that one stuck on a slow expression does not hold the rest.
-    let best = this.#threads[this.#next++ % this.#threads.length]!;
-    for (const t of this.#threads) if (t.pending.size < best.pending.size) best = t;
-    return best;
+      });
+      this.#threads.push(thread);
+      return thread;
+    };
+    while (this.#threads.length < this.#size) spawn();
+    const idle = this.#threads.find((t) => t.pending.size === 0);
+    if (idle) return idle;
+    if (this.#threads.length < this.#max) return spawn();
+    // All busy and no room for more: the least busy.
+    return this.#threads.reduce((best, t) => (t.pending.size < best.pending.size ? t : best));
   }
 }
