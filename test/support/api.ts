@@ -62,3 +62,25 @@ export async function waitForStep(api: Api, runId: string, name: string, statuse
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+const remoteValidators = new Map<string, ResponseValidator>();
+
+/** The same client for a server in its own process (over HTTP). */
+export function remoteApi(base: string, token: string): Api {
+  return async (method, url, body) => {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    const parsed = text === '' ? null : (JSON.parse(text) as unknown);
+    let validator = remoteValidators.get(base);
+    if (!validator) {
+      validator = new ResponseValidator(await (await fetch(`${base}/api/v1/openapi.json`)).json() as OpenApiDocument);
+      remoteValidators.set(base, validator);
+    }
+    validator.check(method, url, response.status, parsed);
+    return { status: response.status, body: parsed, headers: Object.fromEntries(response.headers) };
+  };
+}

@@ -29,6 +29,8 @@ export interface TestServer {
   cli(...args: string[]): Promise<RunResult>;
   /** Runs `gatehouse … --json` and parses its output; throws if it failed. */
   cliJson<T = Record<string, unknown>>(...args: string[]): Promise<T>;
+  /** Kills the process with `signal` (SIGKILL by default) and waits for it to go; its database stays. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,8 +122,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
       return JSON.parse(result.stdout) as T;
     },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((done) => child.once('exit', done));
+      process.kill(-child.pid!, signal);
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         // The server runs in its own process group: npm's child goes too.
         process.kill(-child.pid!, 'SIGTERM');
