@@ -46,7 +46,7 @@ test('500 runs across two nodes finish exactly once, though one node is killed m
   await db.connect();
   t.after(() => db.end());
   const deadline = Date.now() + 60_000;
-  let statuses: Record<string, number> = {};
+  let statuses: Record<string, number>;
   for (;;) {
     const { rows } = await db.query<{ status: string; n: string }>('select status, count(*) as n from process_runs where process_id = $1 group by status', [process.id]);
     statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
