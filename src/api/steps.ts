@@ -35,7 +35,7 @@ export function stepRoutes(app: FastifyInstance, deps: { processes: ProcessServi
   app.post<{ Params: { id: string }; Body: StepInput }>('/api/v1/processes/:id/steps', {
     config: { scope: 'process' },
     schema: {
-      tags: TAGS, summary: 'Add a step',
+      tags: TAGS, summary: 'Add a step to the process',
       params: idParam('id', ID.process),
       body: { type: 'object', additionalProperties: false, required: ['name', 'kind', 'config'], properties: stepFields },
       response: { 201: stepRef, ...errorResponses },
@@ -48,7 +48,7 @@ export function stepRoutes(app: FastifyInstance, deps: { processes: ProcessServi
 
   app.get<{ Params: { id: string } }>('/api/v1/steps/:id', {
     config: { scope: 'process_read' },
-    schema: { tags: TAGS, summary: 'Read a step', params: stepParams, response: { 200: stepRef, ...errorResponses } },
+    schema: { tags: TAGS, summary: 'Read one step', params: stepParams, response: { 200: stepRef, ...errorResponses } },
   }, async (request) => toStepJson(await processes.step(principalOf(request).workspaceId, request.params.id)));
 
   app.patch<{ Params: { id: string }; Body: StepPatch }>('/api/v1/steps/:id', {

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { endpointUrls, METADATA_PATH } from '../oauth/endpoints/metadata.ts';
+import { OPENAPI_PATH } from '../api/openapi.ts';
 import { SCOPES } from '../scopes.ts';
 import { html, type Html } from '../web/html.ts';
 import { renderPage } from '../web/page-layer.ts';
@@ -105,14 +106,6 @@ const ENDPOINT_LABELS: Record<keyof ReturnType<typeof endpointUrls>, string> = {
   jwks_uri: 'Signing keys (JWKS)',
 };
 
-const API_ROUTES: Array<[method: string, path: string, scope: string]> = [
-  ['GET', '/processes/{id}', 'process_read'],
-  ['GET', '/processes', 'process_read'],
-  ['POST', '/processes', 'process'],
-  ['GET', '/users/me/tokens', 'a user’s token'],
-  ['GET', '/users/me/authorized-apps', 'a user’s token'],
-];
-
 export function apiDocsPage(app: FastifyInstance, services: Services): void {
   const { issuer } = services.config;
   const endpoints = endpointUrls(issuer);
@@ -135,12 +128,7 @@ ${(Object.keys(ENDPOINT_LABELS) as Array<keyof typeof ENDPOINT_LABELS>).map((key
 </section>
 <section class="card" aria-labelledby="routes-heading">
 <h2 id="routes-heading">Endpoints</h2>
-<div class="table-wrap" tabindex="0" role="region" aria-labelledby="routes-heading">
-<table>
-<thead><tr><th scope="col">Method</th><th scope="col">URL</th><th scope="col">Needs</th></tr></thead>
-<tbody>${API_ROUTES.map(([method, path, scope]) => html`<tr><td><code>${method}</code></td><td><code>${urls.api}${path}</code></td><td>${Object.hasOwn(SCOPES, scope) ? html`<code>${scope}</code>` : scope}</td></tr>`)}</tbody>
-</table>
-</div>
+<p>Every endpoint of the REST API, with its parameters, request body, answers and the scope it needs, is in the <a href="/docs/api">API reference</a>, generated from the server's own <a href="${OPENAPI_PATH}">OpenAPI 3.1 document</a> (<code>${issuer}${OPENAPI_PATH}</code>).</p>
 </section>
 <section class="card" aria-labelledby="scopes-heading">
 <h2 id="scopes-heading">Scopes</h2>

@@ -9,6 +9,7 @@ import { tokenPages } from './tokens.ts';
 import { setupPages } from './setup.ts';
 import { adminUserPages } from './admin-users.ts';
 import { apiDocsPage } from './api-docs.ts';
+import { apiReferencePage } from './api-reference.ts';
 import { accountPages } from './account.ts';
 import { passwordResetPages } from './password-reset.ts';
 import { processPages } from './processes.ts';
@@ -26,6 +27,7 @@ export function portalPlugin(app: FastifyInstance, services: Services): void {
   accountPages(app, services);
   adminUserPages(app, services);
   apiDocsPage(app, services);
+  apiReferencePage(app);
   devicePages(app, services);
 
   // The portal starts at the applications list.
