@@ -65,7 +65,9 @@ test("the page shows this server's issuer and every endpoint of its metadata, an
     if (key.endsWith('_endpoint') || key === 'jwks_uri') assert.ok(shown.includes(`<code>${value as string}</code>`), `${key}: ${value as string}`);
   }
   assert.ok(shown.includes(`<code>${server.url}/.well-known/oauth-authorization-server</code>`));
-  assert.ok(shown.includes(`<code>${server.url}/api/v1/processes/{id}</code>`));
+  // The REST API's endpoints are in the reference generated from the OpenAPI document (test/openapi.test.ts).
+  assert.ok(shown.includes(`<code>${server.url}/api/v1/openapi.json</code>`));
+  assert.match(docs.text, /href="\/docs\/api">API reference<\/a>/);
   for (const [scope, description] of Object.entries(SCOPES)) {
     assert.ok(shown.includes(`<dt><code>${scope}</code></dt><dd>${description}</dd>`), scope);
   }

@@ -2,6 +2,7 @@
 // assertions on the two error shapes (RFC 6749 §5.2 and the API's own).
 import assert from 'node:assert/strict';
 import type { TestServer } from './server.ts';
+import { ResponseValidator, type OpenApiDocument } from './openapi.ts';
 
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
@@ -11,7 +12,13 @@ export interface JsonResponse<T = Record<string, unknown>> {
   text: string;
 }
 
-/** fetch() that reads the body as JSON (when it is JSON) and keeps the raw text. */
+const validators = new Map<string, Promise<ResponseValidator>>();
+
+/**
+ * fetch() that reads the body as JSON (when it is JSON) and keeps the raw
+ * text. An answer of the REST API is checked against the server's OpenAPI
+ * document, so every test that calls the API also tests the document.
+ */
 export async function fetchJson<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
   const response = await fetch(url, init);
   const text = await response.text();
@@ -20,6 +27,11 @@ export async function fetchJson<T = Record<string, unknown>>(url: string, init: 
     body = JSON.parse(text);
   } catch {
     body = undefined;
+  }
+  const { origin, pathname, search } = new URL(url);
+  if (pathname.startsWith('/api/v1/') && !/text\/event-stream/.test(response.headers.get('content-type') ?? '')) {
+    if (!validators.has(origin)) validators.set(origin, fetch(`${origin}/api/v1/openapi.json`).then(async (r) => new ResponseValidator(await r.json() as OpenApiDocument)));
+    (await validators.get(origin)!).check(init.method ?? 'GET', `${pathname}${search}`, response.status, text === '' ? null : body);
   }
   return { status: response.status, headers: response.headers, body: body as T, text };
 }
