@@ -14,6 +14,7 @@ import { registerPageLayer } from './web/page-layer.ts';
 import { notFound, pageErrorHandler, sendErrorPage, wantsHtml } from './web/error-page.ts';
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 import { openApiRoute, registerOpenApi } from './api/openapi.ts';
+import { endAllStreams } from './runs/event-stream.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -48,6 +49,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ? sendErrorPage(reply, notFound())
     : reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id })));
 
+  // Live event streams would hold a stop open for ever: they end first, and clients resume elsewhere.
+  app.addHook('preClose', (done) => {
+    endAllStreams();
+    done();
+  });
   await registerOpenApi(app, services.config.issuer);
   app.get('/healthz', async () => ({ status: 'ok' }));
   openApiRoute(app);

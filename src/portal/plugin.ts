@@ -12,7 +12,10 @@ import { apiDocsPage } from './api-docs.ts';
 import { apiReferencePage } from './api-reference.ts';
 import { accountPages } from './account.ts';
 import { passwordResetPages } from './password-reset.ts';
-import { processPages } from './processes.ts';
+import { processListPages } from './processes.ts';
+import { processPages } from './process-pages.ts';
+import { runPages } from './run-pages.ts';
+import { webhookPages } from './webhook-pages.ts';
 import { authorizedAppsPage } from './authorized-apps.ts';
 import { devicePages } from './device.ts';
 
@@ -21,7 +24,10 @@ export function portalPlugin(app: FastifyInstance, services: Services): void {
   setupPages(app, services);
   passwordResetPages(app, services);
   applicationRoutes(app, services);
+  processListPages(app, services);
   processPages(app, services);
+  runPages(app, services);
+  webhookPages(app, services);
   tokenPages(app, services);
   authorizedAppsPage(app, services);
   accountPages(app, services);

@@ -22,7 +22,7 @@ const emptyForm = (): FormState => ({ name: '', description: '', errors: {} });
 
 function processRow(process: Process, i: number): Html {
   return html`<tr>
-<th scope="row" data-label="Name">${process.name}${process.description ? html`<p class="hint">${process.description}</p>` : ''}</th>
+<th scope="row" data-label="Name"><a href="/processes/${encodeURIComponent(process.id)}">${process.name}</a>${process.description ? html`<p class="hint">${process.description}</p>` : ''}</th>
 <td data-label="Process ID"><div class="copy-row"><code id="process-id-${i}">${process.id}</code>${copyButton(`process-id-${i}`, `Copy the ID of ${process.name}`)}</div></td>
 <td data-label="Changed">${dateOf(process.modifiedAt)}</td>
 <td data-label="By">${process.modifiedBy}</td>
@@ -57,7 +57,7 @@ ${fieldError('process-description-error', errors.description)}
 </section>`;
 }
 
-export function processPages(app: FastifyInstance, services: Services): void {
+export function processListPages(app: FastifyInstance, services: Services): void {
   const { processes, users } = services;
   const issuer = services.config.issuer;
 

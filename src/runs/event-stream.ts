@@ -10,6 +10,14 @@ import type { RunEvent } from './run.ts';
 import { toEventJson } from './run-json.ts';
 
 const ENDING = new Set(['run.finished', 'run.failed', 'run.timed_out', 'run.cancelled']);
+
+/** The streams open now, ended when the server stops (they would otherwise hold its close open for ever). */
+const open = new Set<() => void>();
+
+/** Ends every open stream; clients reconnect (to another node) with their Last-Event-ID. */
+export function endAllStreams(): void {
+  for (const finish of [...open]) finish();
+}
 const HEARTBEAT_MS = 15_000;
 
 export interface EventSource {
@@ -20,8 +28,17 @@ export interface EventSource {
   isOver(): Promise<boolean>;
 }
 
-/** Writes the stream on `raw` (a hijacked reply) until the run ends or the client goes away. */
+/**
+ * Writes the stream on `raw` (a hijacked reply) until the run ends or the
+ * client goes away. A client that reconnects after the end (EventSource does)
+ * is answered 204 No Content, which tells it to stop.
+ */
 export async function streamRunEvents(raw: ServerResponse, source: EventSource, notifier: Notifier, lastEventId: number, headers: Record<string, string>): Promise<void> {
+  if ((await source.isOver()) && (await source.after(lastEventId)).length === 0) {
+    raw.writeHead(204, { ...headers, 'cache-control': 'no-store' });
+    raw.end();
+    return;
+  }
   raw.writeHead(200, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -39,6 +56,7 @@ export async function streamRunEvents(raw: ServerResponse, source: EventSource, 
   const finish = () => {
     if (closed) return;
     closed = true;
+    open.delete(finish);
     notifier.off('run', onRun);
     clearInterval(heartbeat);
     raw.end();
@@ -79,6 +97,7 @@ export async function streamRunEvents(raw: ServerResponse, source: EventSource, 
   };
   notifier.on('run', onRun);
   const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
+  open.add(finish);
   raw.on('close', finish);
   await pump();
 }

@@ -17,6 +17,7 @@ export interface PageOptions {
 
 const PORTAL_LINKS: Array<{ href: string; label: string; adminOnly?: boolean }> = [
   { href: '/processes', label: 'Processes' },
+  { href: '/webhooks', label: 'Webhooks' },
   { href: '/apps', label: 'Applications' },
   { href: '/tokens', label: 'Tokens' },
   { href: '/account/authorized-apps', label: 'Authorized apps' },

@@ -63,6 +63,7 @@ declare module 'fastify' {
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/assets/gatehouse.css': { file: 'gatehouse.css', type: 'text/css; charset=utf-8' },
   '/assets/copy.js': { file: 'copy.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/run-live.js': { file: 'run-live.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export interface PageLayerDeps {

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 
 // No inline script, no framing, no referrer: RFC 9700 §4.16 and the checklist.
 const csp = (formAction: string[]) =>
-  `default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action ${["'self'", ...formAction].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  `default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action ${["'self'", ...formAction].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
 
 export const PAGE_HEADERS = {
   'content-security-policy': csp([]),
