@@ -250,3 +250,42 @@ test('users reset-password prints a one-time link that opens the reset page on t
   assert.equal((await fetch(issued.url)).status, 404, 'the newer link replaced it');
   assert.equal((await server.cli('users', 'reset-password', '--email', 'nobody@example.test')).code, 1);
 });
+
+test('processes list|show and runs list|show|cancel show what the API shows, across workspaces; an unknown id is exit 1', async () => {
+  const { email } = await createUser(server);
+  const token = (await server.cliJson<{ token: string }>('tokens', 'create', '--user', email, '--name', 'cli', '--scope', 'process')).token;
+  const call = async (method: string, path: string, body?: object) => {
+    const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    return response.json() as Promise<Record<string, any>>;
+  };
+  const process = await call('POST', '/api/v1/processes', { name: 'CLI visible' });
+  await call('POST', `/api/v1/processes/${process.id}/steps`, { name: 'Ask', kind: 'approval', config: {} });
+  const run = await call('POST', `/api/v1/processes/${process.id}/processruns`, { start: true, data: { month: 11 } });
+
+  const listed = await server.cliJson<Array<{ id: string }>>('processes', 'list');
+  assert.ok(listed.some((p) => p.id === process.id));
+  const shown = await server.cliJson<{ id: string; steps: Array<{ name: string; kind: string }> }>('processes', 'show', process.id);
+  assert.deepEqual(shown.steps.map((s) => `${s.name}:${s.kind}`), ['Ask:approval']);
+
+  let runShown: { status: string; steps: Array<{ status: string }>; data: object } | undefined;
+  for (let i = 0; i < 100; i++) {
+    runShown = await server.cliJson('runs', 'show', run.id);
+    if (runShown!.steps[0]!.status === 'Waiting') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(runShown!.status, 'Running');
+  assert.deepEqual(runShown!.data, { month: 11 });
+  const runs = await server.cliJson<Array<{ id: string; status: string }>>('runs', 'list', '--process', process.id, '--status', 'Running');
+  assert.deepEqual(runs.map((r) => r.id), [run.id]);
+  const text = await server.cli('runs', 'show', run.id);
+  assert.match(text.stdout, /1\. Ask \(approval\)  Waiting/);
+
+  const cancelled = await server.cliJson<{ status: string }>('runs', 'cancel', run.id);
+  assert.equal(cancelled.status, 'Cancelled');
+  assert.equal((await call('GET', `/api/v1/processruns/${run.id}/runstatus`)).status, 'Cancelled');
+  const again = await server.cli('runs', 'cancel', run.id);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already Cancelled/);
+  assert.equal((await server.cli('runs', 'show', 'pr-nosuchrun')).code, 1);
+  assert.equal((await server.cli('runs', 'list', '--status', 'Done')).code, 2);
+});

@@ -8,12 +8,14 @@ import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword }
 import { tokensCreate, tokensList, tokensRevoke } from './commands/tokens.ts';
 import { clientsCreate, clientsDelete, clientsList, clientsRotateSecret, clientsShow } from './commands/clients.ts';
 import { processesCreate } from './commands/processes.ts';
+import { processesList, processesShow, runsCancel, runsList, runsShow } from './commands/runs.ts';
 
 const COMMANDS: Command[] = [
   serve, migrate,
   usersCreate, usersList, usersDisable, usersEnable, usersResetPassword,
   clientsCreate, clientsList, clientsShow, clientsRotateSecret, clientsDelete,
-  processesCreate,
+  processesCreate, processesList, processesShow,
+  runsList, runsShow, runsCancel,
   tokensCreate, tokensList, tokensRevoke,
 ];
 

@@ -61,6 +61,18 @@ export class ProcessService {
     return process;
   }
 
+  /** Any workspace's process, for the operator's CLI. */
+  async find(id: string): Promise<Process> {
+    const process = await this.#store.processes.findById(id);
+    if (!process) throw new NotFoundError(`process ${id} not found`);
+    return process;
+  }
+
+  /** Every workspace's processes, for the operator's CLI. */
+  listAll(limit: number, after: string | null): Promise<ProcessPage> {
+    return this.#store.processes.listAll(Math.min(Math.max(limit, 1), MAX_PAGE_SIZE), after);
+  }
+
   list(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage> {
     return this.#store.processes.listInWorkspace(workspaceId, Math.min(Math.max(limit, 1), MAX_PAGE_SIZE), after);
   }

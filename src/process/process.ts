@@ -22,6 +22,10 @@ export interface ProcessRepository {
   /** Deletes it with its steps and runs; false if there is none. */
   delete(workspaceId: string, id: string): Promise<boolean>;
   findInWorkspace(workspaceId: string, id: string): Promise<Process | undefined>;
+  /** Any workspace's (the operator's CLI). */
+  findById(id: string): Promise<Process | undefined>;
+  /** Every workspace's, by id (the operator's CLI). */
+  listAll(limit: number, after: string | null): Promise<ProcessPage>;
   /** Keyset pagination by id: `after` is the last id of the previous page. */
   listInWorkspace(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage>;
 }

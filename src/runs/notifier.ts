@@ -84,6 +84,8 @@ export class PostgresNotifier extends LocalNotifier {
   }
 
   override async stop(): Promise<void> {
+    // What was published last (a CLI's cancel, say) goes out before the connection closes.
+    if (this.#outbox.length > 0) await this.#flush();
     this.#stopped = true;
     await Promise.allSettled([this.#listener?.end(), this.#sender?.end()]);
   }

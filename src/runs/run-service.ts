@@ -86,6 +86,18 @@ export class RunService {
     return this.#store.runs.list(workspaceId, filter, Math.min(Math.max(limit, 1), MAX_RUN_PAGE), after);
   }
 
+  /** Any workspace's run, for the operator's CLI; `workspaceId` then says whose it is. */
+  async find(runId: string): Promise<Run> {
+    const run = await this.#store.runs.findById(runId);
+    if (!run) throw new NotFoundError(`process run ${runId} not found`);
+    return run;
+  }
+
+  /** Every workspace's runs, for the operator's CLI. */
+  listAll(filter: { processId?: string; status?: RunStatus }, limit: number, after: string | null): Promise<RunPage> {
+    return this.#store.runs.list(null, filter, Math.min(Math.max(limit, 1), MAX_RUN_PAGE), after);
+  }
+
   async steps(workspaceId: string, runId: string): Promise<StepRun[]> {
     await this.get(workspaceId, runId);
     return this.#store.runs.stepRuns(runId);

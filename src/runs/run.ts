@@ -96,8 +96,8 @@ export interface RunRepository {
   /** A run of this workspace; undefined for any other. */
   find(workspaceId: string, id: string): Promise<Run | undefined>;
   findById(id: string): Promise<Run | undefined>;
-  /** Newest first, keyset-paginated by id (`after`: the last id of the previous page). */
-  list(workspaceId: string, filter: { processId?: string; status?: RunStatus }, limit: number, after: string | null): Promise<RunPage>;
+  /** Newest first, keyset-paginated by id (`after`: the last id of the previous page); every workspace's with null (the operator's CLI). */
+  list(workspaceId: string | null, filter: { processId?: string; status?: RunStatus }, limit: number, after: string | null): Promise<RunPage>;
   stepRuns(runId: string): Promise<StepRun[]>;
   /**
    * Takes up to `limit` runs that are due at `now` and held by no live lease,

@@ -49,8 +49,16 @@ export class Processes implements ProcessRepository {
     const result = await this.#db.deleteFrom('processes').where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
-  async listInWorkspace(workspaceId: string, limit: number, after: string | null): Promise<ProcessPage> {
-    let query = this.#db.selectFrom('processes').selectAll().where('workspace_id', '=', workspaceId);
+  async findById(id: string): Promise<Process | undefined> {
+    const row = await this.#db.selectFrom('processes').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toProcess(row);
+  }
+  listAll(limit: number, after: string | null): Promise<ProcessPage> {
+    return this.listInWorkspace(null, limit, after);
+  }
+  async listInWorkspace(workspaceId: string | null, limit: number, after: string | null): Promise<ProcessPage> {
+    let query = this.#db.selectFrom('processes').selectAll();
+    if (workspaceId !== null) query = query.where('workspace_id', '=', workspaceId);
     if (after !== null) query = query.where('id', '>', after);
     // One row more than asked tells whether another page exists.
     const rows = await query.orderBy('id').limit(limit + 1).execute();

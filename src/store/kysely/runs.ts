@@ -119,8 +119,9 @@ export class Runs implements RunRepository {
     const row = await this.#db.selectFrom('process_runs').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRun(row);
   }
-  async list(workspaceId: string, filter: { processId?: string; status?: RunStatus }, limit: number, after: string | null): Promise<RunPage> {
-    let query = this.#db.selectFrom('process_runs').selectAll().where('workspace_id', '=', workspaceId);
+  async list(workspaceId: string | null, filter: { processId?: string; status?: RunStatus }, limit: number, after: string | null): Promise<RunPage> {
+    let query = this.#db.selectFrom('process_runs').selectAll();
+    if (workspaceId !== null) query = query.where('workspace_id', '=', workspaceId);
     if (filter.processId) query = query.where('process_id', '=', filter.processId);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (after !== null) query = query.where('id', '<', after);
