@@ -278,7 +278,7 @@ test('processes list|show and runs list|show|cancel show what the API shows, acr
   const runs = await server.cliJson<Array<{ id: string; status: string }>>('runs', 'list', '--process', process.id, '--status', 'Running');
   assert.deepEqual(runs.map((r) => r.id), [run.id]);
   const text = await server.cli('runs', 'show', run.id);
-  assert.match(text.stdout, /1\. Ask \(approval\)  Waiting/);
+  assert.match(text.stdout, /1\. Ask \(approval\) {2}Waiting/);
 
   const cancelled = await server.cliJson<{ status: string }>('runs', 'cancel', run.id);
   assert.equal(cancelled.status, 'Cancelled');
