@@ -1,19 +1,46 @@
 // A Gatehouse server for the benchmarks: started from a checkout (this one by
 // default) on a fresh SQLite file, set up with its own CLI, checked, and its
 // scenarios: client credentials, the authenticated GET, introspection and
-// the refresh-token grant.
-import { readFileSync } from 'node:fs';
+// the refresh-token grant; and the first two again while the engine executes
+// RUNS_PER_SECOND runs of a one-step process in the background.
 import { join } from 'node:path';
 import { NODE, ROOT, run, spawnPinned, waitUntilUp, freePort } from './lib.ts';
 import {
-  BenchError, checkRefresh, CONNECTIONS, expectEs256Jwt, expectJson, fixedRequest, FORM, introspection, log, post, refreshChains, SERVER_CPU, type ScenarioPlan,
+  BenchError, checkRefresh, CONNECTIONS, expectEs256Jwt, expectJson, fixedRequest, FORM, introspection, log, post, refreshChains, SERVER_CPU,
+  type Background, type ScenarioPlan,
 } from './measure.ts';
+import { cliOf, oneStepProcess } from './engine-gatehouse.ts';
+import type { RunProducerResult } from './run-producer.ts';
 
-export type GatehouseScenario = 'gatehouseToken' | 'gatehouseGet' | 'gatehouseIntrospect' | 'gatehouseRefresh';
+export type GatehouseScenario = 'gatehouseToken' | 'gatehouseGet' | 'gatehouseIntrospect' | 'gatehouseRefresh' | 'gatehouseTokenBusy' | 'gatehouseGetBusy';
 
-/** The operator CLI of the checkout at `root`, wherever its package.json's "bin" says it is. */
-function cliOf(root: string): string {
-  return join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { gatehouse: string } }).bin.gatehouse);
+export const RUNS_PER_SECOND = 100;
+
+/**
+ * RUNS_PER_SECOND runs created and started through the API for as long as
+ * the measurement; afterwards every one must have been made, and the engine
+ * must have finished them all within a few seconds.
+ */
+function runsInBackground(base: string, token: string, processId: string): Background {
+  const get = async (path: string) => expectJson(await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } }), `Gatehouse GET ${path}`);
+  return {
+    name: `${RUNS_PER_SECOND} runs/s`,
+    script: 'bench/run-producer.ts',
+    spec: async (seconds) => ({ base, token, processId, perSecond: RUNS_PER_SECOND, seconds }),
+    after: async (reported) => {
+      const result = reported as RunProducerResult;
+      if (result.failed > 0 || result.lastRunId === null) throw new BenchError(`the background runs failed: ${JSON.stringify(result)}`);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const pending = await Promise.all(['Scheduled', 'Running'].map((status) => get(`/api/v1/processes/${processId}/processruns?status=${status}&limit=1`)));
+        if (pending.every((page) => (page.data as unknown[]).length === 0)) break;
+        if (Date.now() > deadline) throw new BenchError(`the engine did not keep up with ${RUNS_PER_SECOND} runs/s: runs still pending 10 s after the last was started`);
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      const last = await get(`/api/v1/processruns/${result.lastRunId}`);
+      if (last.status !== 'Finished') throw new BenchError(`the last background run ended ${String(last.status)}: ${JSON.stringify(last)}`);
+    },
+  };
 }
 
 export async function prepareGatehouse(dataDir: string, root = ROOT, label = 'Gatehouse'): Promise<ScenarioPlan<GatehouseScenario>[]> {
@@ -86,13 +113,32 @@ export async function prepareGatehouse(dataDir: string, root = ROOT, label = 'Ga
   };
   await checkRefresh('Gatehouse', tokenUrl, scriptCredentials, (await seed(1))[0]!);
 
-  return [
+  // A checkout from before the run engine (bench:ab against an old revision) has no steps: no runs in the background there.
+  const busyProcessId = await oneStepProcess(base, token).catch((error: unknown) => {
+    log(`  ${label}: no process with a transform step (${(error as Error).message.slice(0, 120)}); the "runs/s" scenarios are left out`);
+    return undefined;
+  });
+  const busy = busyProcessId === undefined ? undefined : runsInBackground(base, token, busyProcessId);
+
+  const plans: ScenarioPlan<GatehouseScenario>[] = [
     { key: 'gatehouseToken', label: `${label.padEnd(13)} POST /oauth/token (client_credentials)`, server, generator: fixedRequest({ url: tokenUrl, method: 'POST', headers: FORM, body }) },
     { key: 'gatehouseGet', label: `${label.padEnd(13)} GET /api/v1/processes/{id} (Bearer)`, server, generator: fixedRequest({ url: processUrl, headers: auth }) },
     { key: 'gatehouseIntrospect', label: `${label.padEnd(13)} POST /oauth/introspect (access token)`, server, generator: introspection('Gatehouse', introspectUrl, mintForIntrospection) },
     {
       key: 'gatehouseRefresh', label: `${label.padEnd(13)} POST /oauth/token (refresh_token, rotating)`, server,
       generator: refreshChains('Gatehouse refresh', { url: tokenUrl, clientId: script.client_id, clientSecret: script.client_secret }, seed),
+    },
+  ];
+  if (!busy) return plans;
+  return [
+    ...plans,
+    {
+      key: 'gatehouseTokenBusy', label: `${label.padEnd(13)} POST /oauth/token (client_credentials), ${RUNS_PER_SECOND} runs/s`, server,
+      generator: { ...fixedRequest({ url: tokenUrl, method: 'POST', headers: FORM, body }), background: busy },
+    },
+    {
+      key: 'gatehouseGetBusy', label: `${label.padEnd(13)} GET /api/v1/processes/{id} (Bearer), ${RUNS_PER_SECOND} runs/s`, server,
+      generator: { ...fixedRequest({ url: processUrl, headers: auth }), background: busy },
     },
   ];
 }

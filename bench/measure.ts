@@ -105,7 +105,19 @@ export interface Generator {
   after?: (result: RefreshLoadResult) => void | Promise<void>;
   /** How the clients are described in the log line. */
   clients: string;
+  /** Work the server is given meanwhile, by another process beside the load generator. */
+  background?: Background;
+}
 
+/** A background for a measurement: a script run for as long as the measurement, then checked. */
+export interface Background {
+  /** For messages: "100 runs/s". */
+  name: string;
+  script: string;
+  /** The script's spec, to run for `seconds`. */
+  spec: (seconds: number) => Promise<object>;
+  /** Checks what the script reports (and that the server kept up with it). */
+  after: (result: { cpuMs: number }) => Promise<void>;
 }
 
 /** bench/load.ts sending the same request over and over, in its own pinned process. */
@@ -181,18 +193,32 @@ export async function measureTogether(plans: ScenarioPlan[], watched: Child[]): 
   const specs: object[] = [];
   for (const plan of plans) specs.push(await plan.generator.spec());
   await waitForQuiet(watched);
-  log(`  measuring ${names.join(' + ')}${plans.length > 1 ? ', side by side' : ''}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${plans[0]!.generator.clients}…`);
+  const meanwhile = plans.flatMap((plan) => (plan.generator.background ? [plan.generator.background.name] : []));
+  log(`  measuring ${names.join(' + ')}${plans.length > 1 ? ', side by side' : ''}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${plans[0]!.generator.clients}${meanwhile.length > 0 ? `, with ${meanwhile.join(', ')} in the background` : ''}…`);
   const serverPids = plans.map((plan) => plan.server.process.pid);
   const serverCpu0 = serverPids.map(processCpuMs);
   const wall0 = Date.now();
+  const backgrounds = await Promise.all(plans.map(async (plan) => {
+    const background = plan.generator.background;
+    return background ? { background, spec: await background.spec(WARMUP_SECONDS + DURATION_SECONDS + 0.5) } : undefined;
+  }));
   const { value: results, otherCpu } = await withOtherCpu(async () => {
+    const behind = backgrounds.map((b, i) => b && spawnPinned(`${b.background.name} (${names[i]})`, LOAD_CPU, NODE, [join(ROOT, b.background.script), JSON.stringify(b.spec)]));
     const children = plans.map((plan, i) => spawnPinned(`${plan.generator.name} (${names[i]})`, LOAD_CPU, NODE, [join(ROOT, plan.generator.script), JSON.stringify(specs[i])]));
-    const parsed = await Promise.all(children.map(async (child, i) => {
+    const lastLine = async (child: Child, what: string) => {
       const { code, signal } = await child.closed;
-      if (code !== 0) throw new BenchError(`the load generator for ${names[i]} failed (${code ?? signal}):\n${child.output()}`);
-      return JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as LoadResult & Partial<RefreshLoadResult>;
-    }));
-    return { value: parsed, childCpuMs: parsed.reduce((sum, r) => sum + r.cpuMs, 0) };
+      if (code !== 0) throw new BenchError(`${what} failed (${code ?? signal}):\n${child.output()}`);
+      return JSON.parse(child.stdout().trim().split('\n').at(-1) ?? '') as { cpuMs: number };
+    };
+    const parsed = await Promise.all(children.map((child, i) => lastLine(child, `the load generator for ${names[i]}`) as Promise<LoadResult & Partial<RefreshLoadResult>>));
+    let backgroundCpuMs = 0;
+    for (const [i, child] of behind.entries()) {
+      if (!child) continue;
+      const reported = await lastLine(child, `the background of ${names[i]}`);
+      backgroundCpuMs += reported.cpuMs;
+      await backgrounds[i]!.background.after(reported);
+    }
+    return { value: parsed, childCpuMs: parsed.reduce((sum, r) => sum + r.cpuMs, 0) + backgroundCpuMs };
   }, watched);
   const wall = (Date.now() - wall0) || 1;
   const measurements: Measurement[] = [];

@@ -1,7 +1,9 @@
 // `npm run bench`: HTTP throughput of Gatehouse against a bare Fastify route
 // (the ceiling) and against oidc-provider's client credentials grant,
-// refresh-token grant (rotating) and token introspection, then the ES256 JWT
-// micro-benchmark (bench/jwt.ts). Every server runs in its own process pinned
+// refresh-token grant (rotating) and token introspection (and the first two
+// again while the engine executes runs in the background), then the ES256
+// JWT micro-benchmark (bench/jwt.ts), then the run engine against
+// graphile-worker and pg-boss (bench/engine.ts). Every server runs in its own process pinned
 // to CPU 0; each load generator (bench/load.ts, or bench/refresh-load.ts for
 // the refresh-token grant, whose every request needs the refresh token the
 // previous one returned) runs in another, pinned to CPU 1. What the
@@ -32,7 +34,9 @@ import {
   BenchError, checkRefresh, CONNECTIONS, DURATION_SECONDS, expectEs256Jwt, expectJson, fixedRequest, FORM, introspection, LOAD_CPU, log, measure,
   measureTogether, median, OTHER_CPU_LIMIT, post, refreshChains, SERVER_CPU, waitForQuiet, WARMUP_SECONDS, withOtherCpu, type Measurement, type ScenarioPlan,
 } from './measure.ts';
-import { prepareGatehouse } from './gatehouse-server.ts';
+import { prepareGatehouse, RUNS_PER_SECOND } from './gatehouse-server.ts';
+import { benchEngine } from './engine.ts';
+import { parseArgs } from 'node:util';
 
 const ROUNDS = 5;
 const STARTED = Date.now();
@@ -48,12 +52,12 @@ const TARGETS = {
   authenticatedGetVsBare: 0.5,
 };
 
-type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken'
+type ScenarioKey = 'bare' | 'gatehouseToken' | 'gatehouseGet' | 'oidcProviderToken' | 'gatehouseTokenBusy' | 'gatehouseGetBusy'
   | 'gatehouseRefresh' | 'oidcProviderRefresh' | 'oidcProviderSqliteRefresh' | 'gatehouseIntrospect' | 'oidcProviderIntrospect';
 
 /** The order of the table's rows. */
 const ROW_ORDER: ScenarioKey[] = [
-  'bare', 'gatehouseToken', 'gatehouseGet', 'oidcProviderToken',
+  'bare', 'gatehouseToken', 'gatehouseTokenBusy', 'gatehouseGet', 'gatehouseGetBusy', 'oidcProviderToken',
   'gatehouseRefresh', 'oidcProviderRefresh', 'oidcProviderSqliteRefresh', 'gatehouseIntrospect', 'oidcProviderIntrospect',
 ];
 
@@ -63,8 +67,8 @@ const ROW_ORDER: ScenarioKey[] = [
  * side always goes first.
  */
 const ROUND_ORDER: ScenarioKey[][] = [
-  ['bare', 'gatehouseGet'],
-  ['gatehouseToken', 'oidcProviderToken'],
+  ['bare', 'gatehouseGet', 'gatehouseGetBusy'],
+  ['gatehouseToken', 'oidcProviderToken', 'gatehouseTokenBusy'],
   ['gatehouseIntrospect', 'oidcProviderIntrospect'],
   ['gatehouseRefresh', 'oidcProviderRefresh', 'oidcProviderSqliteRefresh'],
 ];
@@ -81,6 +85,8 @@ const SIDE_BY_SIDE = [
   ['gatehouseToken', 'oidcProviderToken'],
   ['gatehouseIntrospect', 'oidcProviderIntrospect'],
   ['gatehouseRefresh', 'oidcProviderRefresh'],
+  ['gatehouseGetBusy', 'bare'],
+  ['gatehouseTokenBusy', 'oidcProviderToken'],
 ] as const satisfies readonly (readonly [ScenarioKey, ScenarioKey])[];
 type SidePair = (typeof SIDE_BY_SIDE)[number];
 const pairKey = ([top, bottom]: readonly [ScenarioKey, ScenarioKey]) => `${top}/${bottom}`;
@@ -219,6 +225,21 @@ async function benchJwt(): Promise<{ jwt: JwtResults; otherCpu: number }> {
   return { jwt, otherCpu };
 }
 
+/** `npm run bench -- --only http` (the HTTP targets and the JWT micro-benchmark) or `--only engine`. */
+const ONLY = parseArgs({ options: { only: { type: 'string' } } }).values.only;
+if (ONLY !== undefined && ONLY !== 'http' && ONLY !== 'engine') {
+  log('usage: npm run bench [-- --only http|engine]');
+  process.exit(2);
+}
+
+function writeResults(name: string, results: object): void {
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, name);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`Wrote ${file} (${((Date.now() - STARTED) / 1000).toFixed(1)} s in all).`);
+}
+
 let dataDir: string | undefined;
 function removeDataDir(): void {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -235,6 +256,12 @@ async function main(): Promise<number> {
 
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   try {
+    if (ONLY === 'engine') {
+      const { results, text } = await benchEngine(dataDir);
+      process.stdout.write(`\n${text}\n`);
+      writeResults('engine.json', { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), engine: results });
+      return 0;
+    }
     const plans = [
       ...await prepareBare(), ...await prepareGatehouse(dataDir), ...await prepareOidcProvider(), ...await prepareOidcProvider(join(dataDir, 'oidc-provider.db')),
     ];
@@ -246,6 +273,7 @@ async function main(): Promise<number> {
     });
     await stopAll();
     const { jwt, otherCpu: jwtOtherCpu } = await benchJwt();
+    const engine = ONLY === 'http' ? undefined : await benchEngine(dataDir);
 
     const by = (key: ScenarioKey) => scenarios.find((s) => s.key === key)!;
     /** The ratio of two scenarios in each round (measured seconds apart), and its median. */
@@ -261,6 +289,8 @@ async function main(): Promise<number> {
       gatehouseRefreshVsOidcProvider: ratio('gatehouseRefresh', 'oidcProviderRefresh'),
       gatehouseRefreshVsOidcProviderSqlite: ratio('gatehouseRefresh', 'oidcProviderSqliteRefresh'),
       gatehouseIntrospectVsOidcProvider: ratio('gatehouseIntrospect', 'oidcProviderIntrospect'),
+      gatehouseTokenBusyVsOidcProvider: ratio('gatehouseTokenBusy', 'oidcProviderToken'),
+      gatehouseGetBusyVsBare: ratio('gatehouseGetBusy', 'bare'),
     };
     /** A pair's ratio measured side by side in each round, and its median. */
     const sideRatio = (pair: SidePair) => {
@@ -272,6 +302,8 @@ async function main(): Promise<number> {
       gatehouseTokenVsOidcProvider: sideRatio(SIDE_BY_SIDE[1]),
       gatehouseIntrospectVsOidcProvider: sideRatio(SIDE_BY_SIDE[2]),
       gatehouseRefreshVsOidcProvider: sideRatio(SIDE_BY_SIDE[3]),
+      gatehouseGetBusyVsBare: sideRatio(SIDE_BY_SIDE[4]),
+      gatehouseTokenBusyVsOidcProvider: sideRatio(SIDE_BY_SIDE[5]),
     };
     // A target is met when both ways of measuring it say so.
     const bothMeet = (alone: { value: number }, together: { value: number }, target: number) => alone.value >= target && together.value >= target;
@@ -280,6 +312,8 @@ async function main(): Promise<number> {
       authenticatedGetVsBare: bothMeet(ratios.gatehouseGetVsBare, sideRatios.gatehouseGetVsBare, TARGETS.authenticatedGetVsBare),
       refreshVsOidcProvider: bothMeet(ratios.gatehouseRefreshVsOidcProvider, sideRatios.gatehouseRefreshVsOidcProvider, TARGETS.refreshVsOidcProvider),
       introspectVsOidcProvider: bothMeet(ratios.gatehouseIntrospectVsOidcProvider, sideRatios.gatehouseIntrospectVsOidcProvider, TARGETS.introspectVsOidcProvider),
+      tokenBusyVsOidcProvider: bothMeet(ratios.gatehouseTokenBusyVsOidcProvider, sideRatios.gatehouseTokenBusyVsOidcProvider, TARGETS.tokenVsOidcProvider),
+      authenticatedGetBusyVsBare: bothMeet(ratios.gatehouseGetBusyVsBare, sideRatios.gatehouseGetBusyVsBare, TARGETS.authenticatedGetVsBare),
     };
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
     const otherCpuOf = (s: Scenario) => Math.max(...s.rounds.map((m) => m.otherCpu));
@@ -295,8 +329,13 @@ async function main(): Promise<number> {
       if (s.key === 'gatehouseToken') {
         vsOidc = fmt.ratio(ratios.gatehouseTokenVsOidcProvider.value);
         target = `≥ ${TARGETS.tokenVsOidcProvider}× oidc-provider: ${verdict(met.tokenVsOidcProvider)}`;
+      } else if (s.key === 'gatehouseTokenBusy') {
+        vsOidc = fmt.ratio(ratios.gatehouseTokenBusyVsOidcProvider.value);
+        target = `≥ ${TARGETS.tokenVsOidcProvider}× oidc-provider: ${verdict(met.tokenBusyVsOidcProvider)}`;
       } else if (s.key === 'gatehouseGet') {
         target = `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)} of bare: ${verdict(met.authenticatedGetVsBare)}`;
+      } else if (s.key === 'gatehouseGetBusy') {
+        target = `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)} of bare: ${verdict(met.authenticatedGetBusyVsBare)}`;
       } else if (s.key === 'gatehouseRefresh') {
         vsOidc = fmt.ratio(ratios.gatehouseRefreshVsOidcProvider.value);
         target = `≥ ${TARGETS.refreshVsOidcProvider}× oidc-provider: ${verdict(met.refreshVsOidcProvider)}`;
@@ -335,6 +374,9 @@ async function main(): Promise<number> {
       line('Gatehouse refresh grant / oidc-provider refresh grant  ', ratios.gatehouseRefreshVsOidcProvider, sideRatios.gatehouseRefreshVsOidcProvider, fmt.ratio, `≥ ${TARGETS.refreshVsOidcProvider}×`, met.refreshVsOidcProvider),
       `Gatehouse refresh grant / oidc-provider on its SQLite adapter = ${fmt.ratio(ratios.gatehouseRefreshVsOidcProviderSqlite.value)}  (rounds: ${ratios.gatehouseRefreshVsOidcProviderSqlite.perRound.map(fmt.ratio).join(', ')}; no target: both store durably)`,
       line('Gatehouse introspection / oidc-provider introspection  ', ratios.gatehouseIntrospectVsOidcProvider, sideRatios.gatehouseIntrospectVsOidcProvider, fmt.ratio, `≥ ${TARGETS.introspectVsOidcProvider}×`, met.introspectVsOidcProvider),
+      line(`With ${RUNS_PER_SECOND} runs/s executing: token issuance / oidc-provider`, ratios.gatehouseTokenBusyVsOidcProvider, sideRatios.gatehouseTokenBusyVsOidcProvider, fmt.ratio, `≥ ${TARGETS.tokenVsOidcProvider}×`, met.tokenBusyVsOidcProvider),
+      line(`With ${RUNS_PER_SECOND} runs/s executing: authenticated GET / bare Fastify`, ratios.gatehouseGetBusyVsBare, sideRatios.gatehouseGetBusyVsBare, fmt.pct, `≥ ${fmt.pct(TARGETS.authenticatedGetVsBare)}`, met.authenticatedGetBusyVsBare),
+      `"${RUNS_PER_SECOND} runs/s": another process (on the load generators' CPU) creates and starts that many runs of a one-step transform process through the API throughout the measurement, which the same server executes; afterwards every run must have finished.`,
       'Each ratio is the median of its per-round ratios. "Alone": each side measured by itself, one right after the other. "Side by side": both at once, sharing the server CPU, so drift of the machine hits both alike. A target is met when both say so.',
       `Refresh grant: ${CONNECTIONS} workers, each presenting the refresh token its previous request returned (both servers rotate; bench/refresh-load.ts). Gatehouse's chains go on across rounds; oidc-provider gets new ones each round (its in-memory adapter slows down as a chain grows).`,
       'oidc-provider as it ships keeps every token in process memory (an LRU of 1,000 entries, "not for production"); the SQLite row gives it a durable store as Gatehouse has (bench/servers/oidc-sqlite-adapter.ts).',
@@ -349,14 +391,12 @@ async function main(): Promise<number> {
       '',
       formatJwt(jwt),
       '',
+      ...(engine ? [engine.text, ''] : []),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
 
-    const resultsDir = join(ROOT, 'bench/results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, 'latest.json');
     const value = (r: { value: number }) => r.value;
-    writeFileSync(file, `${JSON.stringify({
+    writeResults('latest.json', {
       date: new Date().toISOString(),
       node: process.version,
       cpus: availableParallelism(),
@@ -374,12 +414,14 @@ async function main(): Promise<number> {
         gatehouseGetVsBare: { min: TARGETS.authenticatedGetVsBare, value: value(ratios.gatehouseGetVsBare), sideBySide: value(sideRatios.gatehouseGetVsBare), met: met.authenticatedGetVsBare },
         gatehouseRefreshVsOidcProvider: { min: TARGETS.refreshVsOidcProvider, value: value(ratios.gatehouseRefreshVsOidcProvider), sideBySide: value(sideRatios.gatehouseRefreshVsOidcProvider), met: met.refreshVsOidcProvider },
         gatehouseIntrospectVsOidcProvider: { min: TARGETS.introspectVsOidcProvider, value: value(ratios.gatehouseIntrospectVsOidcProvider), sideBySide: value(sideRatios.gatehouseIntrospectVsOidcProvider), met: met.introspectVsOidcProvider },
+        gatehouseTokenBusyVsOidcProvider: { min: TARGETS.tokenVsOidcProvider, value: value(ratios.gatehouseTokenBusyVsOidcProvider), sideBySide: value(sideRatios.gatehouseTokenBusyVsOidcProvider), met: met.tokenBusyVsOidcProvider },
+        gatehouseGetBusyVsBare: { min: TARGETS.authenticatedGetVsBare, value: value(ratios.gatehouseGetBusyVsBare), sideBySide: value(sideRatios.gatehouseGetBusyVsBare), met: met.authenticatedGetBusyVsBare },
       },
       reliable: contaminated.length === 0 && jwtOtherCpu <= OTHER_CPU_LIMIT,
       jwt: { ...jwt, otherCpu: jwtOtherCpu },
+      ...(engine ? { engine: engine.results } : {}),
       elapsedSeconds: (Date.now() - started) / 1000,
-    }, null, 2)}\n`);
-    log(`Wrote ${file} (${((Date.now() - started) / 1000).toFixed(1)} s in all).`);
+    });
     return 0;
   } finally {
     await stopAll();

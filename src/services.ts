@@ -93,7 +93,7 @@ export async function createServices(config: Config): Promise<Services> {
     const postgres = dialectOf(config.databaseUrl) === 'postgres';
     const notifier: Notifier = postgres ? new PostgresNotifier(config.databaseUrl, node, (error) => log.warn({ err: error }, 'the change notifier lost its connection')) : new LocalNotifier();
     const outbound = new OutboundHttp(new OutboundPolicy(config.outboundAllow));
-    const sandbox = new JsonataSandbox(2);
+    const sandbox = new JsonataSandbox();
     const processes = new ProcessService(store, revocations);
     const webhooks = new WebhookService({ store, box, revocations, outbound, notifier });
     const writer = new RunWriter({ store, notifier, outbox: webhooks });

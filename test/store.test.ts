@@ -10,6 +10,7 @@ import { ClientService, OPERATOR } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { rotateFamily, startFamily } from '../src/oauth/tokens/refresh-family.ts';
 import { freshDatabase } from './support/server.ts';
+import type { Run, StepRun } from '../src/runs/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
 let store: KyselyStore;
@@ -173,4 +174,56 @@ test('outside a transaction, reads see only committed data and a write to the sa
   await transaction;
   assert.equal(await revoke, false, 'then it sees the committed change');
   assert.equal((await store.authorizations.findById('az-tx'))?.revokedAt, '2026-01-01T00:00:01.000Z');
+});
+
+test('a claim takes due runs with their steps, once; a worker\'s commit writes whole, and nothing once its lease is gone', async () => {
+  const { user, workspace } = await owner('engine-store@example.test');
+  const at = '2026-01-01T00:00:00.000Z';
+  await store.processes.insert({ id: 'p-store', workspaceId: workspace.id, name: 'P', description: '', createdAt: at, modifiedAt: at, modifiedBy: user.id });
+  const runOf = (id: string, dueAt: string | null): Run => ({
+    id, processId: 'p-store', workspaceId: workspace.id, name: id, status: dueAt ? 'Scheduled' : 'NotStarted', input: { n: 1 }, data: { n: 1 },
+    createdBy: user.id, createdAt: at, startedAt: dueAt, finishedAt: null, dueAt, leaseOwner: null, leaseExpiresAt: null,
+  });
+  const stepOf = (runId: string, position: number): StepRun => ({
+    id: `${runId}-s${position}`, runId, stepId: `st-${position}`, position, name: `Step ${position}`, kind: 'transform', config: { expression: 'n', resultKey: `r${position}` },
+    timeoutSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 0 }, status: 'NotStarted', attempts: 0, startedAt: null, finishedAt: null,
+    completionMessage: null, output: null, waitUntil: null, idempotencyKey: `${runId}-s${position}`,
+  });
+  for (const [id, due] of [['pr-a', at], ['pr-b', at], ['pr-later', '2026-01-02T00:00:00.000Z'], ['pr-idle', null]] as const) {
+    await store.runs.insert(runOf(id, due), [stepOf(id, 2), stepOf(id, 1)]);
+  }
+  const now = '2026-01-01T00:00:01.000Z';
+  const [first, second] = await Promise.all([store.runs.claim('node-a', now, '2026-01-01T00:00:31.000Z', 10), store.runs.claim('node-b', now, '2026-01-01T00:00:31.000Z', 10)]);
+  const taken = [...first!, ...second!];
+  assert.deepEqual(taken.map((c) => c.run.id).sort(), ['pr-a', 'pr-b'], 'only due runs, each by one node');
+  for (const claimed of taken) {
+    assert.deepEqual(claimed.steps.map((s) => [s.id, s.position, s.retry.maxAttempts, s.config.resultKey]), [
+      [`${claimed.run.id}-s1`, 1, 1, 'r1'], [`${claimed.run.id}-s2`, 2, 1, 'r2'],
+    ], 'each with its step runs, in order');
+  }
+  assert.deepEqual(await store.runs.claim('node-c', now, '2026-01-01T00:00:31.000Z', 10), [], 'a run under a live lease is not taken again');
+
+  const claimed = taken.find((c) => c.run.id === 'pr-a')!;
+  const owner_ = claimed.run.leaseOwner!;
+  const step = { ...claimed.steps[0]!, status: 'Success' as const, attempts: 1, output: { v: 'ü "quoted" \\ back' }, completionMessage: 'done', finishedAt: now };
+  const event = (type: string) => ({ runId: 'pr-a', workspaceId: workspace.id, at: now, type, stepRunId: step.id, stepId: step.stepId, attempt: 1, message: `it's ${type}`, data: { k: [1, 2] } });
+  const run = { ...claimed.run, status: 'Running' as const, data: { n: 1, r1: step.output } };
+  assert.equal(await store.runs.commitLeased({ run, owner: 'node-z', steps: [step], events: [event('step.succeeded')], messages: [] }), false, 'another owner writes nothing');
+  assert.deepEqual(await store.runs.events('pr-a', 0, 10), []);
+  assert.equal((await store.runs.stepRuns('pr-a'))[0]!.status, 'NotStarted');
+
+  assert.equal(await store.runs.commitLeased({ run, owner: owner_, steps: [step], events: [event('step.started'), event('step.succeeded')], messages: [] }), true);
+  const [saved] = await store.runs.stepRuns('pr-a');
+  assert.deepEqual([saved!.status, saved!.attempts, saved!.output, saved!.completionMessage, saved!.finishedAt], ['Success', 1, step.output, 'done', now]);
+  assert.deepEqual((await store.runs.findById('pr-a'))!.data, run.data);
+  const events = await store.runs.events('pr-a', 0, 10);
+  assert.deepEqual(events.map((e) => [e.type, e.message, e.attempt, e.data]), [['step.started', 'it\'s step.started', 1, { k: [1, 2] }], ['step.succeeded', 'it\'s step.succeeded', 1, { k: [1, 2] }]]);
+
+  // An action takes the run (its lease goes); the worker's next commit is fenced out whole.
+  assert.equal(await store.runs.save({ ...run, status: 'Cancelled', leaseOwner: null, leaseExpiresAt: null, dueAt: null }, { status: 'Running' }), true);
+  const late = { ...step, status: 'Failed' as const };
+  assert.equal(await store.runs.commitLeased({ run: { ...run, status: 'Failed' }, owner: owner_, steps: [late], events: [event('run.failed')], messages: [] }), false);
+  assert.equal((await store.runs.findById('pr-a'))!.status, 'Cancelled');
+  assert.equal((await store.runs.stepRuns('pr-a'))[0]!.status, 'Success');
+  assert.equal((await store.runs.events('pr-a', 0, 10)).length, 2);
 });

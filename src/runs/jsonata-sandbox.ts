@@ -1,10 +1,19 @@
 // JSONata expressions (transform steps, and the templates of http steps) are
 // evaluated off the main thread, in a small pool of worker threads, so that
-// no expression can stall the server: jsonata's guards stop loops, deep
-// recursion and huge sequences inside the thread, and an evaluation that
-// runs past its time anyway (a catastrophically backtracking regular
-// expression is one native call that nothing inside can interrupt) has its
-// thread terminated and replaced. A thread costs ~30 µs a call in messages.
+// no expression can stall the server. jsonata's guards stop loops, deep
+// recursion and huge sequences inside a thread; what they cannot interrupt
+// (a catastrophically backtracking regular expression is one native call)
+// runs until its step's time is up, and then its thread is terminated and
+// replaced.
+//
+// The pool stays small: a thread is added only when every thread has gone
+// silent (answered nothing for SILENT_MS while it has work), not merely when
+// all have work in flight: a thread per concurrent evaluation cost the
+// engine a third of its throughput on a 2-core machine (8 threads pinned
+// beside the main one). Work queued behind a silent thread is sent again to
+// another (evaluation is pure: the first answer wins), and what a terminated
+// thread still held is sent again elsewhere, so a runaway expression never
+// fails or holds up the others for long.
 import { Worker } from 'node:worker_threads';
 import jsonata from 'jsonata';
 import type { EvaluateReply, EvaluateRequest } from './jsonata-worker.ts';
@@ -28,37 +37,34 @@ export function expressionProblem(expression: string): string | null {
   }
 }
 
-interface Pending {
+/** A thread that has had work but answered nothing for this long is taken to be stuck. */
+const SILENT_MS = 100;
+/** How many threads may hold the same evaluation at once. */
+const MAX_COPIES = 4;
+/** How many times work is sent again after the thread holding it died (of something other than its own timeout). */
+const MAX_RESENDS = 2;
+
+/** One evaluation, possibly sent to more than one thread; the first answer settles it. */
+interface Evaluation {
+  message: EvaluateRequest;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  threads: Set<SandboxThread>;
+  /** Threads it has been sent on from, when they went silent (once from each). */
+  movedFrom: Set<SandboxThread>;
+  resends: number;
+  settled: boolean;
 }
 
-/** A thread and what it has been asked. */
 class SandboxThread {
-  readonly worker: Worker;
-  readonly pending = new Map<number, Pending>();
-  constructor(onExit: (thread: SandboxThread) => void) {
-    this.worker = new Worker(new URL('./jsonata-worker.ts', import.meta.url));
-    this.worker.unref();
-    this.worker.on('message', (reply: EvaluateReply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      clearTimeout(waiting.timer);
-      if (reply.ok) waiting.resolve(reply.value);
-      else waiting.reject(new ExpressionError(reply.message, reply.code === 'D1012'));
-    });
-    const fail = (why: string) => {
-      for (const waiting of this.pending.values()) {
-        clearTimeout(waiting.timer);
-        waiting.reject(new ExpressionError(why, why.includes('time')));
-      }
-      this.pending.clear();
-      onExit(this);
-    };
-    this.worker.on('error', (error) => fail(`the expression's thread failed: ${error.message}`));
-    this.worker.on('exit', () => fail('the expression ran out of time'));
+  readonly worker = new Worker(new URL('./jsonata-worker.ts', import.meta.url));
+  readonly pending = new Map<number, Evaluation>();
+  /** When it last answered, or was given work while it had none. */
+  lastHeard = Date.now();
+
+  silent(now: number): boolean {
+    return this.pending.size > 0 && now - this.lastHeard > SILENT_MS;
   }
 }
 
@@ -69,20 +75,25 @@ export class JsonataSandbox {
   #ids = 0;
   #closed = false;
   readonly #shrink: NodeJS.Timeout;
+  #watchdog: NodeJS.Timeout | undefined;
 
   /**
-   * `size` threads are kept; when every one is busy (a slow expression holds
-   * it), more are started, up to `max`, so one stuck expression never holds
-   * up the others; the extra ones end once idle.
+   * `size` threads are kept; more are started, up to `max`, while every
+   * thread is stuck on something slow; the extra ones end once idle.
    */
-  constructor(size = 2, max = 8) {
+  constructor(size = 1, max = 8) {
     this.#size = size;
     this.#max = max;
     this.#shrink = setInterval(() => {
       const idle = this.#threads.filter((t) => t.pending.size === 0);
-      for (const thread of idle.slice(0, Math.max(0, this.#threads.length - this.#size))) void thread.worker.terminate();
+      for (const thread of idle.slice(0, Math.max(0, this.#threads.length - this.#size))) this.#retire(thread);
     }, 30_000);
     this.#shrink.unref();
+  }
+
+  /** Threads running now (for tests). */
+  get threads(): number {
+    return this.#threads.length;
   }
 
   /**
@@ -92,43 +103,127 @@ export class JsonataSandbox {
    */
   evaluate(expression: string, input: unknown, timeoutMs: number, bindings?: Record<string, unknown>): Promise<unknown> {
     if (this.#closed) return Promise.reject(new ExpressionError('the server is stopping'));
-    const thread = this.#thread();
-    const id = ++this.#ids;
     return new Promise((resolve, reject) => {
-      // jsonata's own timeout answers first; this one is for what it cannot interrupt.
-      const timer = setTimeout(() => {
-        thread.pending.delete(id);
-        reject(new ExpressionError(`the expression ran for more than ${timeoutMs} ms`, true));
-        // Whatever else the thread was doing is lost with it, and failed above by its exit.
-        void thread.worker.terminate();
-      }, timeoutMs + 250);
-      thread.pending.set(id, { resolve, reject, timer });
-      const request: EvaluateRequest = { id, expression, input, timeoutMs, ...(bindings ? { bindings } : {}) };
-      thread.worker.postMessage(request);
+      const message: EvaluateRequest = { id: ++this.#ids, expression, input, timeoutMs, ...(bindings ? { bindings } : {}) };
+      const evaluation: Evaluation = {
+        message, resolve, reject, threads: new Set(), movedFrom: new Set(), resends: 0, settled: false,
+        // jsonata's own timeout answers first; this one is for what it cannot interrupt.
+        timer: setTimeout(() => this.#timedOut(evaluation), timeoutMs + 250),
+      };
+      this.#send(evaluation, this.#pick());
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#shrink);
+    clearInterval(this.#watchdog);
     const threads = this.#threads;
     this.#threads = [];
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
-  #thread(): SandboxThread {
-    const spawn = () => {
-      const thread = new SandboxThread((dead) => {
-        this.#threads = this.#threads.filter((t) => t !== dead);
-      });
-      this.#threads.push(thread);
-      return thread;
-    };
-    while (this.#threads.length < this.#size) spawn();
-    const idle = this.#threads.find((t) => t.pending.size === 0);
-    if (idle) return idle;
-    if (this.#threads.length < this.#max) return spawn();
-    // All busy and no room for more: the least busy.
-    return this.#threads.reduce((best, t) => (t.pending.size < best.pending.size ? t : best));
+  #send(evaluation: Evaluation, thread: SandboxThread): void {
+    if (thread.pending.size === 0) thread.lastHeard = Date.now();
+    thread.pending.set(evaluation.message.id, evaluation);
+    evaluation.threads.add(thread);
+    thread.worker.postMessage(evaluation.message);
+    this.#watchdog ??= setInterval(() => this.#watch(), SILENT_MS / 2).unref();
+  }
+
+  #settle(evaluation: Evaluation, outcome: { value: unknown } | { error: Error }): void {
+    if (evaluation.settled) return;
+    evaluation.settled = true;
+    clearTimeout(evaluation.timer);
+    for (const thread of evaluation.threads) thread.pending.delete(evaluation.message.id);
+    if ('error' in outcome) evaluation.reject(outcome.error);
+    else evaluation.resolve(outcome.value);
+  }
+
+  #timedOut(evaluation: Evaluation): void {
+    const holders = [...evaluation.threads];
+    this.#settle(evaluation, { error: new ExpressionError(`the expression ran for more than ${evaluation.message.timeoutMs} ms`, true) });
+    // What else those threads held is sent again elsewhere when they exit.
+    for (const thread of holders) void thread.worker.terminate();
+  }
+
+  /** The thread for new work: an idle one, else the least busy that is not stuck; a new one if all are stuck and there is room. */
+  #pick(): SandboxThread {
+    while (this.#threads.length < this.#size) this.#spawn();
+    const now = Date.now();
+    let best: SandboxThread | undefined;
+    for (const thread of this.#threads) {
+      if (thread.pending.size === 0) return thread;
+      if (thread.silent(now)) continue;
+      if (!best || thread.pending.size < best.pending.size) best = thread;
+    }
+    if (best) return best;
+    if (this.#threads.length < this.#max) return this.#spawn();
+    return this.#threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  }
+
+  /**
+   * A thread that went silent is most likely stuck on the oldest thing it
+   * holds: what is queued behind that is sent again, to a thread with
+   * nothing to do (a new one if none is idle). If that one goes silent in
+   * turn, the same happens there, so each hop leaves one slow expression
+   * behind.
+   */
+  #watch(): void {
+    const now = Date.now();
+    let busy = false;
+    for (const thread of [...this.#threads]) {
+      if (thread.pending.size > 0) busy = true;
+      if (!thread.silent(now)) continue;
+      const queued = [...thread.pending.values()].slice(1).filter((e) => !e.movedFrom.has(thread) && e.threads.size < MAX_COPIES);
+      if (queued.length === 0) continue;
+      const target = this.#threads.find((t) => t.pending.size === 0) ?? (this.#threads.length < this.#max ? this.#spawn() : undefined);
+      if (!target) continue;
+      for (const evaluation of queued) {
+        evaluation.movedFrom.add(thread);
+        this.#send(evaluation, target);
+      }
+    }
+    if (!busy) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+    }
+  }
+
+  #spawn(): SandboxThread {
+    const thread = new SandboxThread();
+    thread.worker.unref();
+    thread.worker.on('message', (reply: EvaluateReply) => {
+      thread.lastHeard = Date.now();
+      const evaluation = thread.pending.get(reply.id);
+      if (!evaluation) return;
+      this.#settle(evaluation, reply.ok ? { value: reply.value } : { error: new ExpressionError(reply.message, reply.code === 'D1012') });
+    });
+    thread.worker.on('error', () => this.#lost(thread));
+    thread.worker.on('exit', () => this.#lost(thread));
+    this.#threads.push(thread);
+    return thread;
+  }
+
+  /** A thread ended: what it still held goes to another, unless it is held elsewhere too. */
+  #lost(thread: SandboxThread): void {
+    if (!this.#threads.includes(thread)) return;
+    this.#threads = this.#threads.filter((t) => t !== thread);
+    for (const evaluation of thread.pending.values()) {
+      evaluation.threads.delete(thread);
+      if (evaluation.settled || evaluation.threads.size > 0) continue;
+      if (this.#closed || evaluation.resends >= MAX_RESENDS) {
+        this.#settle(evaluation, { error: new ExpressionError(this.#closed ? 'the server is stopping' : 'the expression\'s thread failed') });
+        continue;
+      }
+      evaluation.resends++;
+      this.#send(evaluation, this.#pick());
+    }
+    thread.pending.clear();
+  }
+
+  #retire(thread: SandboxThread): void {
+    this.#threads = this.#threads.filter((t) => t !== thread);
+    void thread.worker.terminate();
   }
 }

@@ -38,7 +38,11 @@ export class RunWriter {
    */
   async commit(change: RunChange, leaseOwner?: string, options: { create?: boolean } = {}): Promise<void> {
     const messages = change.webhooks.length > 0 ? await this.#outbox.messagesFor(change.run, change.webhooks, change.at) : [];
-    await this.#store.transaction(async (tx) => {
+    if (leaseOwner !== undefined && !options.create && change.signals.length === 0) {
+      // A worker's change: the lease fences it all (the engine's hot path; one statement on PostgreSQL).
+      const steps = [...change.touched.values()].map((t) => t.step);
+      if (!(await this.#store.runs.commitLeased({ run: change.run, owner: leaseOwner, steps, events: change.events, messages }))) throw new LeaseLost();
+    } else await this.#store.transaction(async (tx) => {
       if (options.create) await tx.runs.insert(change.run, change.steps);
       else {
         const fence = leaseOwner !== undefined ? { leaseOwner } : { status: change.expectedStatus };

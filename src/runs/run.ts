@@ -1,6 +1,7 @@
 // A run of a process, its step runs and its events: the persisted state the
 // engine interprets. Statuses are SolveXia's (plus Failed for runs).
 import type { RetryPolicy, StepKind } from '../process/step.ts';
+import type { WebhookMessage } from '../webhooks/webhook.ts';
 
 export const RUN_STATUSES = ['NotStarted', 'Scheduled', 'Running', 'Finished', 'Cancelled', 'TimedOut', 'Failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -91,6 +92,23 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
+/** A run a worker took, with its step runs as they were then. */
+export interface ClaimedRun {
+  run: Run;
+  steps: StepRun[];
+}
+
+/** A worker's change of a run, written whole (see RunRepository.commitLeased). */
+export interface LeasedWrite {
+  run: Run;
+  /** The worker whose lease fences the write. */
+  owner: string;
+  /** The step runs the change touched. */
+  steps: StepRun[];
+  events: NewRunEvent[];
+  messages: WebhookMessage[];
+}
+
 export interface RunRepository {
   insert(run: Run, steps: StepRun[]): Promise<void>;
   /** A run of this workspace; undefined for any other. */
@@ -102,9 +120,9 @@ export interface RunRepository {
   /**
    * Takes up to `limit` runs that are due at `now` and held by no live lease,
    * for `owner` until `leaseUntil`, atomically (PostgreSQL: FOR UPDATE SKIP
-   * LOCKED, so nodes never take the same run).
+   * LOCKED, so nodes never take the same run), each with its step runs.
    */
-  claim(owner: string, now: string, leaseUntil: string, limit: number): Promise<Run[]>;
+  claim(owner: string, now: string, leaseUntil: string, limit: number): Promise<ClaimedRun[]>;
   /** Extends `owner`'s lease; false if it no longer holds the run. */
   renew(id: string, owner: string, leaseUntil: string): Promise<boolean>;
   /**
@@ -117,6 +135,14 @@ export interface RunRepository {
   /** Writes the step run; with `expected`, only if it is still in that status (false if not). */
   saveStepRun(step: StepRun, expected?: StepStatus): Promise<boolean>;
   appendEvents(events: NewRunEvent[]): Promise<void>;
+  /**
+   * A worker's change, atomically: the run, the step runs it touched, its
+   * events and its webhook messages, only while `owner` still holds the
+   * run's lease (false, and nothing written, if not). The lease alone fences
+   * the step runs too: whoever else changes a run (an action) writes the run
+   * row as well, and takes the lease from the worker as it does.
+   */
+  commitLeased(write: LeasedWrite): Promise<boolean>;
   /** Events of a run after `afterId`, oldest first. */
   events(runId: string, afterId: number, limit: number): Promise<RunEvent[]>;
   insertSignal(signal: RunSignal): Promise<void>;

@@ -25,3 +25,11 @@ export function prepared<Name extends string, Row>(
     return { ...compiled, parameters: names.map((name) => values[name]) };
   };
 }
+
+/**
+ * PostgreSQL: a statement whose text starts with this comment is prepared on
+ * the server once per connection (a named statement), not parsed and planned
+ * at every call (see connect.ts). For a fixed set of hot statements only:
+ * each distinct text stays prepared on every connection.
+ */
+export const SERVER_PREPARED = '/* prepared */ ';

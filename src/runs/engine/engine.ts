@@ -27,7 +27,7 @@ import { isoTime } from '../../ids.ts';
 import type { Notifier } from '../notifier.ts';
 import { RunChange } from '../run-change.ts';
 import { LeaseLost, RunConflict, type RunWriter } from '../run-writer.ts';
-import type { Run, StepRun } from '../run.ts';
+import type { ClaimedRun, StepRun } from '../run.ts';
 import type { StepExecutor, StepOutcome } from './executor.ts';
 import { ClaimLoop } from '../../workers/claim-loop.ts';
 
@@ -54,7 +54,7 @@ export class Engine {
   readonly #notifier: Notifier;
   readonly #executors: Map<StepKind, StepExecutor>;
   readonly #options: EngineOptions;
-  readonly #loop: ClaimLoop<Run>;
+  readonly #loop: ClaimLoop<ClaimedRun>;
   readonly #onWake = () => this.#loop.poke();
   readonly #onCancel = (runId: string) => this.#loop.abort(runId, new Error('cancelled'));
 
@@ -64,15 +64,15 @@ export class Engine {
     this.#notifier = deps.notifier;
     this.#executors = new Map(deps.executors.map((e) => [e.kind, e]));
     this.#options = options;
-    this.#loop = new ClaimLoop<Run>({
+    this.#loop = new ClaimLoop<ClaimedRun>({
       concurrency: options.concurrency,
       pollMs: options.pollMs,
       claim: (free) => {
         const now = Date.now();
         return this.#store.runs.claim(options.node, isoTime(now), isoTime(now + options.leaseMs), free);
       },
-      handle: (run, signal) => this.#drive(run, signal),
-      idOf: (run) => run.id,
+      handle: (claimed, signal) => this.#drive(claimed, signal),
+      idOf: (claimed) => claimed.run.id,
       onError: (error) => deps.log.error({ err: error }, 'the run engine met an error'),
     });
   }
@@ -102,7 +102,7 @@ export class Engine {
   }
 
   /** Moves one claimed run on as far as it can go now. */
-  async #drive(claimed: Run, stop: AbortSignal): Promise<void> {
+  async #drive(claimed: ClaimedRun, stop: AbortSignal): Promise<void> {
     const owner = this.#options.node;
     // The lease is renewed while the run is driven; once it is lost (the run
     // was cancelled, or the store was out of reach too long), the step in
@@ -110,14 +110,13 @@ export class Engine {
     const lost = new AbortController();
     const signal = AbortSignal.any([stop, lost.signal]);
     const renewal = setInterval(() => {
-      void this.#store.runs.renew(claimed.id, owner, isoTime(Date.now() + this.#options.leaseMs)).then((held) => {
+      void this.#store.runs.renew(claimed.run.id, owner, isoTime(Date.now() + this.#options.leaseMs)).then((held) => {
         if (!held) lost.abort(new Error('the lease on the run was lost'));
       }, () => {});
     }, Math.max(250, Math.floor(this.#options.leaseMs / 3)));
     renewal.unref();
     try {
-      let run = claimed;
-      let steps = await this.#store.runs.stepRuns(run.id);
+      let { run, steps } = claimed;
       for (;;) {
         if (signal.aborted) return;
         const change = new RunChange(run, steps, isoTime(Date.now()));

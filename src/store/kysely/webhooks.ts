@@ -49,7 +49,8 @@ const toMessage = (row: Selectable<WebhookMessagesTable>): WebhookMessage => ({
   lastError: row.last_error,
 });
 
-const messageRow = (m: WebhookMessage) => ({
+/** A message's row (also written by Runs.commitLeased, with the run's change). */
+export const messageRow = (m: WebhookMessage) => ({
   id: m.id,
   workspace_id: m.workspaceId,
   endpoint_id: m.endpointId,
