@@ -326,6 +326,23 @@ async function stopConsumer(child: Child): Promise<{ handled: number; latenciesM
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** A peer's add(): `send` queues one job with this payload. */
+function adder(send: (payload: object) => Promise<unknown>): Peer['add'] {
+  return async (n, data, gapMs) => {
+    if (gapMs !== undefined) {
+      for (let i = 0; i < n; i++) {
+        await send({ ...data(i), sent: now() });
+        await sleep(gapMs);
+      }
+      return;
+    }
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < n) await send(data(next++));
+    }));
+  };
+}
+
 async function graphileWorker(admin: pg.Client): Promise<Peer> {
   const { schema } = await freshSchema(admin, 'graphile');
   // graphile-worker makes its own schema.
@@ -333,19 +350,7 @@ async function graphileWorker(admin: pg.Client): Promise<Peer> {
   const utils = await makeWorkerUtils({ connectionString: PG_URL, schema });
   await utils.migrate();
   return {
-    add: async (n, data, gapMs) => {
-      if (gapMs !== undefined) {
-        for (let i = 0; i < n; i++) {
-          await utils.addJob('noop', { ...data(i), sent: now() });
-          await sleep(gapMs);
-        }
-        return;
-      }
-      let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < n) await utils.addJob('noop', data(next++));
-      }));
-    },
+    add: adder((payload) => utils.addJob('noop', payload)),
     remaining: async () => Number((await admin.query(`select count(*) as n from ${schema}._private_jobs`)).rows[0].n),
     start: (cpu) => startConsumer('graphile-worker', cpu, 'bench/servers/graphile-worker.ts', { DATABASE_URL: PG_URL, SCHEMA: schema, CONCURRENCY: String(CONCURRENCY) }),
     close: async () => {
@@ -363,19 +368,7 @@ async function pgBoss(admin: pg.Client): Promise<Peer> {
   await boss.start();
   await boss.createQueue('noop', { notify: true });
   return {
-    add: async (n, data, gapMs) => {
-      if (gapMs !== undefined) {
-        for (let i = 0; i < n; i++) {
-          await boss.send('noop', { ...data(i), sent: now() });
-          await sleep(gapMs);
-        }
-        return;
-      }
-      let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < n) await boss.send('noop', data(next++));
-      }));
-    },
+    add: adder((payload) => boss.send('noop', payload)),
     remaining: async () => Number((await admin.query(`select count(*) as n from ${schema}.job where name = 'noop' and state in ('created', 'retry', 'active')`)).rows[0].n),
     start: (cpu, work = PGBOSS_BATCHED) => startConsumer('pg-boss', cpu, 'bench/servers/pg-boss.ts', { DATABASE_URL: PG_URL, SCHEMA: schema, PGBOSS_WORK: JSON.stringify(work) }),
     close: async () => {

@@ -18,7 +18,8 @@ export const RUNS_PER_SECOND = 100;
 
 /**
  * RUNS_PER_SECOND runs created and started through the API for as long as
- * the measurement; afterwards every one must have been made, and the engine
+ * the measurement (per CPU: side by side, where the server has half of it,
+ * half as many); afterwards every one must have been made, and the engine
  * must have finished them all within a few seconds.
  */
 function runsInBackground(base: string, token: string, processId: string): Background {
@@ -26,7 +27,7 @@ function runsInBackground(base: string, token: string, processId: string): Backg
   return {
     name: `${RUNS_PER_SECOND} runs/s`,
     script: 'bench/run-producer.ts',
-    spec: async (seconds) => ({ base, token, processId, perSecond: RUNS_PER_SECOND, seconds }),
+    spec: async (seconds, share) => ({ base, token, processId, perSecond: RUNS_PER_SECOND * share, seconds }),
     after: async (reported) => {
       const result = reported as RunProducerResult;
       if (result.failed > 0 || result.lastRunId === null) throw new BenchError(`the background runs failed: ${JSON.stringify(result)}`);

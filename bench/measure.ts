@@ -114,8 +114,12 @@ export interface Background {
   /** For messages: "100 runs/s". */
   name: string;
   script: string;
-  /** The script's spec, to run for `seconds`. */
-  spec: (seconds: number) => Promise<object>;
+  /**
+   * The script's spec, to run for `seconds`. `share`: the part of the CPU
+   * its server has (1 alone; 1/2 side by side), which scales the background
+   * load, so that it is the same per CPU in both ways of measuring.
+   */
+  spec: (seconds: number, share: number) => Promise<object>;
   /** Checks what the script reports (and that the server kept up with it). */
   after: (result: { cpuMs: number }) => Promise<void>;
 }
@@ -193,14 +197,14 @@ export async function measureTogether(plans: ScenarioPlan[], watched: Child[]): 
   const specs: object[] = [];
   for (const plan of plans) specs.push(await plan.generator.spec());
   await waitForQuiet(watched);
-  const meanwhile = plans.flatMap((plan) => (plan.generator.background ? [plan.generator.background.name] : []));
+  const meanwhile = plans.flatMap((plan) => (plan.generator.background ? [`${plan.generator.background.name}${plans.length > 1 ? ` (scaled to its ${plans.length === 2 ? 'half' : 'share'} of the CPU)` : ''}`] : []));
   log(`  measuring ${names.join(' + ')}${plans.length > 1 ? ', side by side' : ''}: ${WARMUP_SECONDS} s warm-up + ${DURATION_SECONDS} s, ${plans[0]!.generator.clients}${meanwhile.length > 0 ? `, with ${meanwhile.join(', ')} in the background` : ''}…`);
   const serverPids = plans.map((plan) => plan.server.process.pid);
   const serverCpu0 = serverPids.map(processCpuMs);
   const wall0 = Date.now();
   const backgrounds = await Promise.all(plans.map(async (plan) => {
     const background = plan.generator.background;
-    return background ? { background, spec: await background.spec(WARMUP_SECONDS + DURATION_SECONDS + 0.5) } : undefined;
+    return background ? { background, spec: await background.spec(WARMUP_SECONDS + DURATION_SECONDS + 0.5, 1 / plans.length) } : undefined;
   }));
   const { value: results, otherCpu } = await withOtherCpu(async () => {
     const behind = backgrounds.map((b, i) => b && spawnPinned(`${b.background.name} (${names[i]})`, LOAD_CPU, NODE, [join(ROOT, b.background.script), JSON.stringify(b.spec)]));

@@ -142,6 +142,7 @@ export async function createServices(config: Config): Promise<Services> {
         await revocations.start();
         await notifier.start();
         if (config.workers) {
+          sandbox.warm();
           await engine.start();
           dispatcher.start();
         }

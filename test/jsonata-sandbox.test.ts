@@ -43,3 +43,16 @@ test('what a terminated thread still held is evaluated again elsewhere, not fail
   assert.equal(await queued, 'kept!');
   assert.ok((await stuck) instanceof ExpressionError);
 });
+
+test('a busy main thread does not make a starting or answering thread look stuck: the pool stays at one', async (t) => {
+  const sandbox = new JsonataSandbox();
+  t.after(() => sandbox.close());
+  for (let round = 0; round < 3; round++) {
+    const answers = Array.from({ length: 20 }, (_, n) => sandbox.evaluate('n', { n }, 5000));
+    // The thread starts (the first round) and answers meanwhile, but nothing is read until this ends.
+    const until = Date.now() + 450;
+    while (Date.now() < until) { /* a long synchronous stretch, as under load */ }
+    assert.deepEqual(await Promise.all(answers), Array.from({ length: 20 }, (_, n) => n));
+  }
+  assert.equal(sandbox.threads, 1);
+});

@@ -27,6 +27,9 @@ export interface Step {
   updatedAt: string;
 }
 
+/** What a step does: a process's step and its copy in each run share it. */
+export type StepDefinition = Pick<Step, 'position' | 'name' | 'kind' | 'config' | 'timeoutSeconds' | 'retry'>;
+
 export interface StepRepository {
   /** The process's steps, in order. */
   listForProcess(processId: string): Promise<Step[]>;

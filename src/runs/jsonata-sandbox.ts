@@ -38,7 +38,9 @@ export function expressionProblem(expression: string): string | null {
 }
 
 /** A thread that has had work but answered nothing for this long is taken to be stuck. */
-const SILENT_MS = 100;
+const SILENT_MS = 200;
+/** A thread still starting after this long is taken to be stuck too (it starts in ~80 ms alone, a few times that on a busy CPU). */
+const START_MS = 5000;
 /** How many threads may hold the same evaluation at once. */
 const MAX_COPIES = 4;
 /** How many times work is sent again after the thread holding it died (of something other than its own timeout). */
@@ -60,10 +62,14 @@ interface Evaluation {
 class SandboxThread {
   readonly worker = new Worker(new URL('./jsonata-worker.ts', import.meta.url));
   readonly pending = new Map<number, Evaluation>();
+  readonly startedAt = Date.now();
+  /** Whether it has loaded and said so; until then it is starting, not stuck. */
+  ready = false;
   /** When it last answered, or was given work while it had none. */
   lastHeard = Date.now();
 
   silent(now: number): boolean {
+    if (!this.ready) return now - this.startedAt > START_MS;
     return this.pending.size > 0 && now - this.lastHeard > SILENT_MS;
   }
 }
@@ -76,6 +82,7 @@ export class JsonataSandbox {
   #closed = false;
   readonly #shrink: NodeJS.Timeout;
   #watchdog: NodeJS.Timeout | undefined;
+  #watched = Date.now();
 
   /**
    * `size` threads are kept; more are started, up to `max`, while every
@@ -94,6 +101,14 @@ export class JsonataSandbox {
   /** Threads running now (for tests). */
   get threads(): number {
     return this.#threads.length;
+  }
+
+  /**
+   * Starts the threads it keeps now, rather than at the first evaluation:
+   * one started while the server is busy takes long enough to look stuck.
+   */
+  warm(): void {
+    if (!this.#closed) while (this.#threads.length < this.#size) this.#spawn();
   }
 
   /**
@@ -128,7 +143,10 @@ export class JsonataSandbox {
     thread.pending.set(evaluation.message.id, evaluation);
     evaluation.threads.add(thread);
     thread.worker.postMessage(evaluation.message);
-    this.#watchdog ??= setInterval(() => this.#watch(), SILENT_MS / 2).unref();
+    if (!this.#watchdog) {
+      this.#watched = Date.now();
+      this.#watchdog = setInterval(() => this.#watch(), SILENT_MS / 2).unref();
+    }
   }
 
   #settle(evaluation: Evaluation, outcome: { value: unknown } | { error: Error }): void {
@@ -171,6 +189,11 @@ export class JsonataSandbox {
    */
   #watch(): void {
     const now = Date.now();
+    // Fired late: this thread was busy, and the answers it has not read yet
+    // would look like silence. Judge on the next round.
+    const late = now - this.#watched > SILENT_MS;
+    this.#watched = now;
+    if (late) return;
     let busy = false;
     for (const thread of [...this.#threads]) {
       if (thread.pending.size > 0) busy = true;
@@ -193,8 +216,12 @@ export class JsonataSandbox {
   #spawn(): SandboxThread {
     const thread = new SandboxThread();
     thread.worker.unref();
-    thread.worker.on('message', (reply: EvaluateReply) => {
+    thread.worker.on('message', (reply: EvaluateReply | 'ready') => {
       thread.lastHeard = Date.now();
+      if (reply === 'ready') {
+        thread.ready = true;
+        return;
+      }
       const evaluation = thread.pending.get(reply.id);
       if (!evaluation) return;
       this.#settle(evaluation, reply.ok ? { value: reply.value } : { error: new ExpressionError(reply.message, reply.code === 'D1012') });

@@ -34,6 +34,9 @@ function compile(expression: string, timeoutMs: number): jsonata.Expression {
 /** JSON of a JSONata result: undefined (no match) is null, and sequences are plain arrays. */
 const plain = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)) as unknown);
 
+// Loaded: from now on a silence means something is slow, not starting.
+parentPort?.postMessage('ready');
+
 parentPort?.on('message', async (request: EvaluateRequest) => {
   let reply: EvaluateReply;
   try {

@@ -41,12 +41,14 @@ export class SqliteConnection {
   // text once saves a parse on every request.
   readonly #statements = new Map<string, Prepared>();
 
-  constructor(path: string) {
+  /** `autocheckpointPages`: when a COMMIT copies the log back itself (SQLite's default is 1000; see sqlite-checkpointer.ts). */
+  constructor(path: string, autocheckpointPages?: number) {
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#db.exec('PRAGMA busy_timeout = 5000');
+    if (autocheckpointPages !== undefined) this.#db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(autocheckpointPages)}`);
   }
 
   execute<R>({ sql, parameters }: CompiledQuery): QueryResult<R> {

@@ -12,9 +12,9 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ProcessRunsTable, RunEventsTable, StepRunsTable } from '../schema.ts';
 import type { Dialect } from '../connect.ts';
-import type { StepKind } from '../../process/step.ts';
 import type { ClaimedRun, LeasedWrite, NewRunEvent, Run, RunEvent, RunFence, RunPage, RunRepository, RunSignal, RunStatus, StepRun, StepStatus } from '../../runs/run.ts';
 import { messageRow } from './webhooks.ts';
+import { definitionColumns, definitionOf } from './columns.ts';
 import { SERVER_PREPARED } from '../prepared.ts';
 
 const object = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
@@ -57,12 +57,7 @@ const toStepRun = (row: Selectable<StepRunsTable>): StepRun => ({
   id: row.id,
   runId: row.run_id,
   stepId: row.step_id,
-  position: Number(row.position),
-  name: row.name,
-  kind: row.kind as StepKind,
-  config: object(row.config),
-  timeoutSeconds: row.timeout_seconds === null ? null : Number(row.timeout_seconds),
-  retry: { maxAttempts: Number(row.retry_max_attempts), backoffSeconds: Number(row.retry_backoff_seconds) },
+  ...definitionOf(row),
   status: row.status as StepStatus,
   attempts: Number(row.attempts),
   startedAt: row.started_at,
@@ -77,13 +72,7 @@ const stepRow = (step: StepRun) => ({
   id: step.id,
   run_id: step.runId,
   step_id: step.stepId,
-  position: step.position,
-  name: step.name,
-  kind: step.kind,
-  config: JSON.stringify(step.config),
-  timeout_seconds: step.timeoutSeconds,
-  retry_max_attempts: step.retry.maxAttempts,
-  retry_backoff_seconds: step.retry.backoffSeconds,
+  ...definitionColumns(step),
   status: step.status,
   attempts: step.attempts,
   started_at: step.startedAt,

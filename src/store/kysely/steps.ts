@@ -1,18 +1,14 @@
 // StepRepository on Kysely.
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, ProcessStepsTable } from '../schema.ts';
-import type { Step, StepKind, StepRepository } from '../../process/step.ts';
+import type { Step, StepRepository } from '../../process/step.ts';
+import { definitionColumns, definitionOf } from './columns.ts';
 
 const toStep = (row: Selectable<ProcessStepsTable>): Step => ({
   id: row.id,
   processId: row.process_id,
   workspaceId: row.workspace_id,
-  position: Number(row.position),
-  name: row.name,
-  kind: row.kind as StepKind,
-  config: JSON.parse(row.config) as Record<string, unknown>,
-  timeoutSeconds: row.timeout_seconds === null ? null : Number(row.timeout_seconds),
-  retry: { maxAttempts: Number(row.retry_max_attempts), backoffSeconds: Number(row.retry_backoff_seconds) },
+  ...definitionOf(row),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -21,13 +17,7 @@ const toRow = (step: Step) => ({
   id: step.id,
   process_id: step.processId,
   workspace_id: step.workspaceId,
-  position: step.position,
-  name: step.name,
-  kind: step.kind,
-  config: JSON.stringify(step.config),
-  timeout_seconds: step.timeoutSeconds,
-  retry_max_attempts: step.retry.maxAttempts,
-  retry_backoff_seconds: step.retry.backoffSeconds,
+  ...definitionColumns(step),
   created_at: step.createdAt,
   updated_at: step.updatedAt,
 });
