@@ -105,17 +105,24 @@ export interface EngineResults {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** CPU time (ms) every PostgreSQL process has used so far. */
-function postgresCpuMs(): number {
-  let total = 0;
+/** CPU time (ms) each PostgreSQL process has used so far, by pid. */
+function postgresCpu(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), processCpuMs(Number(entry)));
     } catch {
       // Gone meanwhile.
     }
   }
+  return byPid;
+}
+
+/** CPU (ms) PostgreSQL's processes used since `before`; a backend that ended meanwhile is not counted (an undercount, never a negative). */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -132,18 +139,18 @@ function latencyOf(values: number[]): Latency {
  */
 async function drain(what: string, total: number, consumers: Child[], remaining: () => Promise<number>): Promise<Drain> {
   const deadline = Date.now() + 300_000;
-  let first: { at: number; left: number; cpu: number; pgCpu: number } | undefined;
+  let first: { at: number; left: number; cpu: number; pgCpu: Map<number, number> } | undefined;
   for (;;) {
     const left = await remaining();
     const at = performance.now();
     if (first === undefined && left < total) {
-      first = { at, left, cpu: consumers.reduce((s, c) => s + processCpuMs(c.process.pid), 0), pgCpu: postgresCpuMs() };
+      first = { at, left, cpu: consumers.reduce((s, c) => s + processCpuMs(c.process.pid), 0), pgCpu: postgresCpu() };
     }
     if (left === 0) {
       if (!first) throw new BenchError(`${what}: nothing was left from the start`);
       const seconds = (at - first.at) / 1000;
       const cpu = consumers.reduce((s, c) => s + processCpuMs(c.process.pid), 0) - first.cpu;
-      const pgCpu = postgresCpuMs() - first.pgCpu;
+      const pgCpu = postgresCpuSince(first.pgCpu);
       return { items: first.left, seconds, perSec: first.left / seconds, consumerCores: cpu / 1000 / seconds, postgresCores: pgCpu / 1000 / seconds };
     }
     for (const c of consumers) {

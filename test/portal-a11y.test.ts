@@ -90,6 +90,8 @@ test('axe finds no serious or critical violation on any page, at 1280 px and at 
   const started = await (await fetch(`${server.url}/oauth/device_authorization`, { method: 'POST', body: new URLSearchParams({ client_id: device.client_id, client_secret: device.client_secret! }) })).json() as { user_code: string };
   await page.getByLabel('Code').fill(started.user_code);
   await page.getByRole('button', { name: 'Continue' }).click();
+  // The click starts a navigation; axe must run on the page it lands on.
+  await page.getByRole('heading', { name: 'Connect Thermostat?' }).waitFor();
   await audit('the device approval page');
   await visit(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: thirdParty.client_id, scope: 'process_read', redirect_uri: 'https://app.example.test/callback' })}`, 'an authorization error page');
   await visit(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.client_id, scope: 'process_read' })}`, 'the consent page');

@@ -17,6 +17,9 @@ export interface AxeViolation {
 
 /** The serious and critical violations on the page as it is now (WCAG 2.2 A and AA, and best practices). */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // A click that submits a form returns once the next document commits, before
+  // it is parsed (its head can still be null): audit the page once it has loaded.
+  await page.waitForLoadState('load');
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async () => {
     // In the page: the DOM's globals (this project's TypeScript has no DOM library).
