@@ -70,9 +70,9 @@ export async function measureJwt(): Promise<JwtResults> {
   const store = KyselyStore.open('sqlite::memory:');
   try {
     await store.migrate();
-    const keys = await KeyRing.open(store);
+    const keys = await KeyRing.open(store, { alg: 'ES256', accessTokenTtlSeconds: 3600, publishSeconds: 0, rotationDays: 0, box: null });
     const { kid, privateKey } = keys.signing;
-    const publicKey = await keys.verificationKey(kid);
+    const publicKey = (await keys.verificationKey(kid))?.key;
     if (!publicKey) throw new Error('the key ring has no public key for its own signing key');
     const tokens = new AccessTokens({ keys, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600 });
     const grant = { subject: 'bench-client', clientId: 'bench-client', scopes: ['process_read', 'process'], workspaceId: 'w-bench' };

@@ -15,6 +15,9 @@ import { notFound, pageErrorHandler, sendErrorPage, wantsHtml } from './web/erro
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 import { openApiRoute, registerOpenApi } from './api/openapi.ts';
 import { endAllStreams } from './runs/event-stream.ts';
+import { recordRequests } from './metrics/http-requests.ts';
+import { metricsRoute } from './metrics/endpoint.ts';
+import { healthRoutes } from './ops/health-routes.ts';
 
 export interface AppOptions {
   /** Where logs go; standard output by default. */
@@ -22,6 +25,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const countApiFailure = services.metrics.failures('api');
   const app = Fastify({
     ...loggerOptions(services.config.logLevel, options.logStream),
     genReqId: () => randomUUID(),
@@ -32,9 +36,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // A malformed or over-long URL fails before routing: the same error shapes as everything else.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
-      return wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply);
+      return wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply, countApiFailure);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [addOAuthParamFormat] },
+    // A client gets so long to send its request, then its connection is closed:
+    // half-sent requests (slowloris) cannot pile up. Checked every second.
+    requestTimeout: services.config.requestTimeoutSeconds * 1000,
+    http: { headersTimeout: services.config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   });
 
   registerFormParser(app);
@@ -42,12 +50,21 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
     done();
   });
+  // Every response, by route pattern, method and status, for /metrics; with metrics off, none is timed.
+  if (services.config.metrics !== 'off') recordRequests(app, services.metrics.httpRequests);
+  // An outage's errors reach the store's availability (one log line per outage); each handler answers them 503.
+  app.addHook('onError', (_request, _reply, error, done) => {
+    services.store.availability.failed(error);
+    done();
+  });
   // Errors before any route is chosen (a 414, a malformed URL): a page for a browser, JSON otherwise.
-  app.setErrorHandler((error: FastifyError, request, reply) => (wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply)));
+  app.setErrorHandler((error: FastifyError, request, reply) => (wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply, countApiFailure)));
   // A mistyped address in a browser gets the portal's 404 page; API clients get JSON.
-  app.setNotFoundHandler((request, reply) => (wantsHtml(request)
-    ? sendErrorPage(reply, notFound())
-    : reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id })));
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsHtml(request)) return sendErrorPage(reply, notFound());
+    countApiFailure('not_found');
+    return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id });
+  });
 
   // Live event streams would hold a stop open for ever: they end first, and clients resume elsewhere.
   app.addHook('preClose', (done) => {
@@ -55,7 +72,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done();
   });
   await registerOpenApi(app, services.config.issuer);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  healthRoutes(app, services.store);
+  if (services.config.metrics === 'main') metricsRoute(app, services.metrics, services.config.metricsToken);
   openApiRoute(app);
   await app.register(async (scope) => oauthPlugin(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services));

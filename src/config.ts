@@ -7,6 +7,10 @@ import { isIP } from 'node:net';
 export interface Config {
   port: number;
   host: string;
+  /** Where GET /metrics is served: 'main' (on the main port), a port of its own (bound to `host`), or 'off'. */
+  metrics: 'main' | 'off' | number;
+  /** The bearer token /metrics requires; null: none. */
+  metricsToken: string | null;
   databaseUrl: string;
   issuer: string;
   /** The `aud` of access tokens, and what the API accepts. */
@@ -34,6 +38,23 @@ export interface Config {
   webhookRetrySchedule: number[];
   /** How long a stop (SIGTERM) waits for steps and requests in flight. */
   shutdownSeconds: number;
+  /** How many days the audit log keeps an event before the janitor deletes it. */
+  auditRetentionDays: number;
+  /** The longest a PostgreSQL connection attempt or query may take, seconds. */
+  databaseTimeoutSeconds: number;
+  /** The longest a client may take to send a request's headers, and the whole request, seconds. */
+  headersTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  /** Seconds between the janitor's passes. */
+  janitorIntervalSeconds: number;
+  /** The algorithm of signing keys made from now on. */
+  signingAlg: 'ES256' | 'EdDSA';
+  /** Days between automatic key rotations; 0: only by hand. */
+  keyRotationDays: number;
+  /** How long a new key is published before it signs, seconds. */
+  keyPublishSeconds: number;
+  /** 32 bytes (base64url) that seal private keys at rest; null: stored as JWK JSON. */
+  keyEncryptionKey: string | null;
   logLevel: string;
 }
 
@@ -112,11 +133,42 @@ function addresses(name: string, raw: string | undefined): string[] {
   return list;
 }
 
+function signingAlg(raw: string | undefined): 'ES256' | 'EdDSA' {
+  if (raw === undefined || raw === '' || raw === 'ES256') return 'ES256';
+  if (raw === 'EdDSA') return 'EdDSA';
+  throw new ConfigError('GATEHOUSE_SIGNING_ALG', `must be ES256 or EdDSA, got "${raw}"`);
+}
+
+function keyEncryptionKey(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  // Standard or URL-safe base64, padded or not.
+  const bytes = Buffer.from(raw.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+  if (bytes.length !== 32 || !/^[A-Za-z0-9+/_-]+=*$/.test(raw)) throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_KEY', 'must be 32 random bytes in base64 (44 characters, or 43 without padding)');
+  return bytes.toString('base64url');
+}
+
 function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'on' || raw === 'true' || raw === '1') return true;
   if (raw === 'off' || raw === 'false' || raw === '0') return false;
   throw new ConfigError(name, `must be on or off, got "${raw}"`);
+}
+
+/** `on` (the main port), `off`, or a port of its own, which must not be PORT. */
+function metricsExposure(raw: string | undefined, mainPort: number): 'main' | 'off' | number {
+  const name = 'GATEHOUSE_METRICS';
+  if (raw === undefined || raw === '' || raw === 'on' || raw === 'true') return 'main';
+  if (raw === 'off' || raw === 'false') return 'off';
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be on, off or a port number, got "${raw}"`);
+  const port = integer(name, raw, 0, 1, 65535);
+  if (port === mainPort) throw new ConfigError(name, `must not be PORT (${port}); use on to serve /metrics on the main port`);
+  return port;
+}
+
+function metricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new ConfigError('GATEHOUSE_METRICS_TOKEN', 'must be at least 16 printable characters, without spaces');
+  return raw;
 }
 
 function schedule(name: string, raw: string | undefined, fallback: number[]): number[] {
@@ -131,6 +183,8 @@ const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_80
 export const VARIABLES: Variable[] = [
   { name: 'PORT', default: '3000', description: 'TCP port the server listens on.' },
   { name: 'HOST', default: '127.0.0.1', description: 'Address the server binds to; `0.0.0.0` for all interfaces.' },
+  { name: 'GATEHOUSE_METRICS', default: 'on', description: 'Prometheus metrics at `GET /metrics` (requests, tokens issued, errors, runs, webhooks, janitor, database pool, event-loop delay; the README lists them). `on`: on the main port, to anyone who can reach it unless `GATEHOUSE_METRICS_TOKEN` is set; a port number: on a listener of its own on that port, bound to `HOST`, so that it can be kept off the public network; `off`: not served, and requests are not timed.' },
+  { name: 'GATEHOUSE_METRICS_TOKEN', default: '(none)', description: 'A bearer token (16 or more printable characters) that `GET /metrics` then requires: `Authorization: Bearer <token>` (Prometheus: `authorization: { credentials: … }`).' },
   { name: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', description: '`sqlite:<path>` for the embedded database (the file and folder are created), or `postgres://user@host:port/db` for PostgreSQL.' },
   { name: 'GATEHOUSE_ISSUER', default: 'http://localhost:$PORT', description: 'Public base URL of the server: the `iss` of tokens and the base of every URL in the metadata.' },
   { name: 'GATEHOUSE_API_AUDIENCE', default: '$GATEHOUSE_ISSUER/api', description: 'The `aud` of access tokens; the API refuses tokens for any other audience.' },
@@ -149,7 +203,16 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_ENGINE_LEASE_SECONDS', default: '30', description: 'How long a node holds a run it works on without renewing its lease (5 to 600). If the node dies, another takes the run over once its lease ends. Renewed every third of it while a step runs.' },
   { name: 'GATEHOUSE_ENGINE_CONCURRENCY', default: '32', description: 'How many runs one node drives at once (1 to 1000).' },
   { name: 'GATEHOUSE_WEBHOOK_RETRY_SCHEDULE', default: DEFAULT_RETRY_SCHEDULE.join(','), description: 'Seconds to wait before each retry of a webhook delivery that failed; after the last, the message is marked failed (and can be redelivered by hand).' },
+  { name: 'GATEHOUSE_AUDIT_RETENTION_DAYS', default: '365', description: 'How many days the audit log (sign-ins, password changes, applications, tokens, consents, admin actions, run decisions; the portal\'s Audit page) keeps an event before the janitor deletes it (1 to 3650).' },
   { name: 'GATEHOUSE_SHUTDOWN_SECONDS', default: '10', description: 'On SIGTERM, how long to wait for requests and steps in flight before stopping them (1 to 600). Runs it could not finish are given back to the other nodes at once.' },
+  { name: 'GATEHOUSE_DATABASE_TIMEOUT_SECONDS', default: '3', description: 'The longest a PostgreSQL connection attempt or query may take (1 to 120). Past it, the request answers `503` with `Retry-After` rather than hanging; while the database is unreachable, requests that need it answer `503` at once, tokens already seen keep working from memory, and the node recovers by itself when the database is back. Migrations are not limited.' },
+  { name: 'GATEHOUSE_HEADERS_TIMEOUT_SECONDS', default: '10', description: 'How long a client may take to send a request\'s headers before its connection is closed (1 to 300): half-sent requests (slowloris) cannot hold connections open.' },
+  { name: 'GATEHOUSE_REQUEST_TIMEOUT_SECONDS', default: '30', description: 'How long a client may take to send a whole request, body included (1 to 600). Live event streams are responses, not requests, and are not cut.' },
+  { name: 'GATEHOUSE_JANITOR_INTERVAL_SECONDS', default: '600', description: 'Seconds between two passes of the janitor (10 to 86400), which deletes expired sessions, codes, revocations, refresh-token families, PATs and the like in batches until none is left. On PostgreSQL one node at a time runs it; `gatehouse purge` runs it by hand.' },
+  { name: 'GATEHOUSE_SIGNING_ALG', default: 'ES256', description: 'The algorithm of signing keys made from now on: `ES256` (P-256) or `EdDSA` (Ed25519). A change takes effect at the next rotation (`gatehouse keys rotate`); tokens signed before keep verifying.' },
+  { name: 'GATEHOUSE_KEY_ROTATION_DAYS', default: '90', description: 'Days between automatic rotations of the signing key (0 to 3650; 0: only by hand, `gatehouse keys rotate`). One node rotates; a new key is published in the JWKS before it signs, and the old one stays there until every token it signed has expired, so no client notices.' },
+  { name: 'GATEHOUSE_KEY_PUBLISH_SECONDS', default: '900', description: 'How long a new signing key is in the JWKS before it signs (0 to 86400): longer than verifiers cache the JWKS (the JWKS says `max-age=300`).' },
+  { name: 'GATEHOUSE_KEY_ENCRYPTION_KEY', default: '(none)', description: '32 random bytes, base64url (`openssl rand -base64 32 | tr +/ -_ | tr -d =`), that seal the private signing keys in the database (AES-256-GCM), so that a copy of the database alone cannot sign tokens. Set it on every node; keys stored in the clear are sealed at the next start. Without it, a database with sealed keys refuses to start.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -161,6 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port,
     host: env.HOST || '127.0.0.1',
+    metrics: metricsExposure(env.GATEHOUSE_METRICS, port),
+    metricsToken: metricsToken(env.GATEHOUSE_METRICS_TOKEN),
     databaseUrl: databaseUrl(env.DATABASE_URL || 'sqlite:./data/gatehouse.db'),
     issuer,
     apiAudience: env.GATEHOUSE_API_AUDIENCE ? baseUrl('GATEHOUSE_API_AUDIENCE', env.GATEHOUSE_API_AUDIENCE) : `${issuer}/api`,
@@ -176,6 +241,15 @@ export function loadConfig(env: Env = process.env): Config {
     engineConcurrency: integer('GATEHOUSE_ENGINE_CONCURRENCY', env.GATEHOUSE_ENGINE_CONCURRENCY, 32, 1, 1000),
     webhookRetrySchedule: schedule('GATEHOUSE_WEBHOOK_RETRY_SCHEDULE', env.GATEHOUSE_WEBHOOK_RETRY_SCHEDULE, DEFAULT_RETRY_SCHEDULE),
     shutdownSeconds: integer('GATEHOUSE_SHUTDOWN_SECONDS', env.GATEHOUSE_SHUTDOWN_SECONDS, 10, 1, 600),
+    auditRetentionDays: integer('GATEHOUSE_AUDIT_RETENTION_DAYS', env.GATEHOUSE_AUDIT_RETENTION_DAYS, 365, 1, 3650),
+    databaseTimeoutSeconds: integer('GATEHOUSE_DATABASE_TIMEOUT_SECONDS', env.GATEHOUSE_DATABASE_TIMEOUT_SECONDS, 3, 1, 120),
+    headersTimeoutSeconds: integer('GATEHOUSE_HEADERS_TIMEOUT_SECONDS', env.GATEHOUSE_HEADERS_TIMEOUT_SECONDS, 10, 1, 300),
+    requestTimeoutSeconds: integer('GATEHOUSE_REQUEST_TIMEOUT_SECONDS', env.GATEHOUSE_REQUEST_TIMEOUT_SECONDS, 30, 1, 600),
+    janitorIntervalSeconds: integer('GATEHOUSE_JANITOR_INTERVAL_SECONDS', env.GATEHOUSE_JANITOR_INTERVAL_SECONDS, 600, 10, 86_400),
+    signingAlg: signingAlg(env.GATEHOUSE_SIGNING_ALG),
+    keyRotationDays: integer('GATEHOUSE_KEY_ROTATION_DAYS', env.GATEHOUSE_KEY_ROTATION_DAYS, 90, 0, 3650),
+    keyPublishSeconds: integer('GATEHOUSE_KEY_PUBLISH_SECONDS', env.GATEHOUSE_KEY_PUBLISH_SECONDS, 900, 0, 86_400),
+    keyEncryptionKey: keyEncryptionKey(env.GATEHOUSE_KEY_ENCRYPTION_KEY),
     refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 10, 0, 60),
     passwordResetTtl: integer('GATEHOUSE_PASSWORD_RESET_TTL', env.GATEHOUSE_PASSWORD_RESET_TTL, 86_400, 300, 604_800),
     smtpUrl: smtpUrl(env.GATEHOUSE_SMTP_URL),

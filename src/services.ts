@@ -7,7 +7,7 @@ import { ClientService } from './client/client-service.ts';
 import { ProcessService } from './process/process-service.ts';
 import { KeyRing } from './oauth/keys/key-ring.ts';
 import { AccessTokens } from './oauth/tokens/access-token.ts';
-import { RevocationList } from './oauth/tokens/revocation-list.ts';
+import { CHANGE_NOTICE_SECONDS, RevocationList } from './oauth/tokens/revocation-list.ts';
 import { UserTokens } from './oauth/tokens/user-tokens.ts';
 import { SessionService } from './web/session.ts';
 import { CredentialChecker } from './user/credentials.ts';
@@ -35,6 +35,10 @@ import { DelayStep } from './runs/engine/executors/delay.ts';
 import { ApprovalStep } from './runs/engine/executors/approval.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { SYSTEM } from './audit/audit-event.ts';
+import { Janitor } from './ops/janitor.ts';
 
 const USER_AGENT = 'Gatehouse (+https://github.com/gatehouse)';
 
@@ -62,55 +66,85 @@ export interface Services {
   notifier: Notifier;
   engine: Engine;
   dispatcher: WebhookDispatcher;
+  /** What /metrics serves; the parts that record get their own instrument from it. */
+  metrics: Metrics;
+  /** Who did what: services record into it, admins read it. */
+  audit: AuditLog;
   /** This process's id as a worker (its leases carry it). */
   node: string;
+  janitor: Janitor;
   /**
    * Starts what runs in the background of a server: the change feed, the
    * cross-node notifier, and (unless GATEHOUSE_WORKERS=off) the run engine and
    * the webhook dispatcher. The CLI uses none of it.
    */
   startBackground(log: EngineLog): Promise<void>;
-  /** Stops the background work, waiting up to `deadlineMs` for what is in flight, then closes the store. */
+  /** Stops the background work, waiting up to `deadlineMs` for steps and deliveries in flight; what is left is given back. */
+  stopBackground(deadlineMs: number): Promise<void>;
+  /** Stops the background work (if still running) and closes the store. */
   close(deadlineMs?: number): Promise<void>;
 }
 
 /** Opens the store, applies pending migrations, and loads the signing keys. */
 export async function createServices(config: Config): Promise<Services> {
-  const store = KyselyStore.open(config.databaseUrl);
+  const timeoutMs = config.databaseTimeoutSeconds * 1000;
+  const store = KyselyStore.open(config.databaseUrl, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
   try {
     await store.migrate();
-    const keys = await KeyRing.open(store);
+    const metrics = new Metrics({ runs: store.runs }, { processMetrics: config.metrics !== 'off' });
+    if (store.databasePool) metrics.watchDatabasePool(store.databasePool);
+    let log: EngineLog = { error: () => {}, warn: () => {} };
+    // An outage is logged once, by the store's availability, not by each write it fails.
+    const audit = new AuditLog({ store, retentionDays: config.auditRetentionDays, log: { warn: (d, m) => store.availability.failed((d as { err?: unknown }).err) || log.warn(d, m) } });
+    const node = newId('node-', 12);
+    const postgres = dialectOf(config.databaseUrl) === 'postgres';
+    const notifier: Notifier = postgres ? new PostgresNotifier(config.databaseUrl, node, (error) => log.warn({ err: error }, 'the change notifier lost its connection; reconnecting'), timeoutMs) : new LocalNotifier();
+    // Across PostgreSQL nodes a revocation is announced by NOTIFY; one SQLite node needs no news.
+    const revocations = new RevocationList(store, { news: postgres ? notifier : undefined, onLag: (lagSeconds) => metrics.revocationFeedLag.observe(lagSeconds) });
+    // A rotation is a notice on the change feed: every node (and the CLI's rotation reaches them) reads the keys again.
+    const keys = await KeyRing.open(store, {
+      alg: config.signingAlg, accessTokenTtlSeconds: config.accessTokenTtl, publishSeconds: config.keyPublishSeconds, rotationDays: config.keyRotationDays,
+      box: config.keyEncryptionKey ? new SecretBox(config.keyEncryptionKey) : null,
+    }, { announce: (tx) => revocations.revoke('keys_changed', 'keys', CHANGE_NOTICE_SECONDS, tx), onChange: (listener) => revocations.onEntry('keys_changed', listener) });
     const accessTokens = new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl });
-    const revocations = new RevocationList(store);
-    const pats = new PersonalAccessTokenService(store, revocations);
-    const consents = new ConsentService(store, revocations, config.accessTokenTtl);
-    const users = new UserService(store);
-    const credentials = new CredentialChecker(store);
+    const pats = new PersonalAccessTokenService(store, revocations, audit);
+    const consents = new ConsentService(store, revocations, config.accessTokenTtl, audit);
+    const users = new UserService(store, audit);
+    const credentials = new CredentialChecker(store, audit);
     const csrfKey = await store.serverSecrets.getOrCreate('pre-session-csrf', randomToken(32), now());
     const box = new SecretBox(await store.serverSecrets.getOrCreate('webhook-secrets', randomToken(32), now()));
-    const node = newId('node-', 12);
-    let log: EngineLog = { error: () => {}, warn: () => {} };
-    const postgres = dialectOf(config.databaseUrl) === 'postgres';
-    const notifier: Notifier = postgres ? new PostgresNotifier(config.databaseUrl, node, (error) => log.warn({ err: error }, 'the change notifier lost its connection')) : new LocalNotifier();
     const outbound = new OutboundHttp(new OutboundPolicy(config.outboundAllow));
     const sandbox = new JsonataSandbox();
     const processes = new ProcessService(store, revocations);
     const webhooks = new WebhookService({ store, box, revocations, outbound, notifier });
     const writer = new RunWriter({ store, notifier, outbox: webhooks });
-    const engineLog: EngineLog = { error: (d, m) => log.error(d, m), warn: (d, m) => log.warn(d, m) };
+    // An outage is logged once, by the store's availability (below), not by every loop that meets it.
+    const duringOutage = (details: object) => store.availability.failed((details as { err?: unknown }).err);
+    const engineLog: EngineLog = {
+      error: (d, m) => duringOutage(d) || log.error(d, m),
+      warn: (d, m) => duringOutage(d) || log.warn(d, m),
+    };
     const engine = new Engine({
-      store, writer, notifier, log: engineLog,
+      store, writer, notifier, log: engineLog, claimDuration: metrics.engineClaimDuration,
       executors: [new HttpStep({ http: outbound, templates: new TemplateRenderer(sandbox), userAgent: USER_AGENT }), new TransformStep(sandbox), new DelayStep(), new ApprovalStep()],
     }, { node, leaseMs: config.engineLeaseSeconds * 1000, concurrency: config.engineConcurrency, pollMs: 1000, singleNode: !postgres });
-    const dispatcher = new WebhookDispatcher({ store, http: outbound, secretOf: (e) => webhooks.secretOf(e), notifier, log: engineLog }, {
+    const dispatcher = new WebhookDispatcher({ store, http: outbound, secretOf: (e) => webhooks.secretOf(e), notifier, log: engineLog, deliveries: metrics.webhookDeliveries }, {
       node, retrySchedule: config.webhookRetrySchedule, leaseMs: 60_000, concurrency: 16, pollMs: 1000, userAgent: USER_AGENT,
     });
     let background = false;
+    const stopBackground = async (deadlineMs: number) => {
+      if (!background) return;
+      background = false;
+      if (config.workers) await Promise.all([engine.stop(deadlineMs), dispatcher.stop(deadlineMs)]);
+      keys.stop();
+      revocations.stop();
+      await notifier.stop();
+    };
     return {
       config,
       store,
       users,
-      clients: new ClientService(store, { revocations, accessTokenTtl: config.accessTokenTtl }),
+      clients: new ClientService(store, { revocations, accessTokenTtl: config.accessTokenTtl, audit }),
       processes,
       keys,
       accessTokens,
@@ -125,22 +159,34 @@ export async function createServices(config: Config): Promise<Services> {
         store, consents, issuer: config.issuer, ttlSeconds: config.deviceCodeTtl, intervalSeconds: config.devicePollInterval,
       }),
       pats,
-      accounts: new AccountAdmin({ store, revocations, pats, accessTtlSeconds: config.accessTokenTtl }),
+      accounts: new AccountAdmin({ store, revocations, pats, audit, accessTtlSeconds: config.accessTokenTtl }),
       passwords: new PasswordService({
-        store, credentials, issuer: config.issuer, resetTtlSeconds: config.passwordResetTtl,
+        store, credentials, audit, issuer: config.issuer, resetTtlSeconds: config.passwordResetTtl,
         mailer: config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : null,
       }),
       firstRun: new FirstRunSetup(store, users),
-      runs: new RunService({ store, writer, processes }),
+      runs: new RunService({ store, writer, processes, audit }),
       webhooks,
       notifier,
       engine,
       dispatcher,
+      metrics,
+      audit,
       node,
+      janitor: new Janitor(store, { accessTokenTtlSeconds: config.accessTokenTtl, auditRetentionDays: config.auditRetentionDays, onDeleted: (table, count) => metrics.janitorDeleted.inc({ table }, count) }),
       async startBackground(serverLog: EngineLog) {
         log = serverLog;
+        // One line when the database goes away, one when it is back: not one per request.
+        store.availability.onChange((up, reason) => (up
+          ? serverLog.warn({ database: 'up' }, 'the database answers again')
+          : serverLog.error({ database: 'down', reason }, 'the database does not answer: requests that need it get 503 until it is back')));
         await revocations.start();
         await notifier.start();
+        // Keys are read again each minute and on news; one node rotates them when due.
+        keys.start((rotation) => {
+          serverLog.warn({ kid: rotation.kid, previousKid: rotation.previousKid }, 'rotated the signing key');
+          void audit.keyRotated(SYSTEM, rotation.kid, rotation.previousKid);
+        }, (error) => store.availability.failed(error) || serverLog.error({ err: error }, 'reading or rotating the signing keys failed'));
         if (config.workers) {
           sandbox.warm();
           await engine.start();
@@ -148,8 +194,10 @@ export async function createServices(config: Config): Promise<Services> {
         }
         background = true;
       },
-      close: async (deadlineMs = 0) => {
-        if (background && config.workers) await Promise.all([engine.stop(deadlineMs), dispatcher.stop(deadlineMs)]);
+      stopBackground,
+      async close(deadlineMs = 0) {
+        await stopBackground(deadlineMs);
+        // The CLI starts the notifier by itself (a cancel reaches the node running the step): stopped here, after its last message went out.
         revocations.stop();
         await notifier.stop();
         await sandbox.close();

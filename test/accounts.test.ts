@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SMTPServer } from 'smtp-server';
 import { createTestUser, InjectBrowser, PASSWORD, signedInBrowser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import type { User } from '../src/user/user.ts';
 import { hashSecret } from '../src/security/secrets.ts';
 
@@ -155,8 +156,8 @@ test('with GATEHOUSE_SMTP_URL the reset link is emailed to the user, and the pag
   const port = (smtp.server.address() as { port: number }).port;
   const mailing = await startApp({ GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${port}`, GATEHOUSE_MAIL_FROM: 'Gatehouse <noreply@gatehouse.test>' });
   c.after(() => mailing.close());
-  const admin = await mailing.services.users.create({ email: 'mail-admin@example.test', password: PASSWORD, admin: true });
-  const alice = await mailing.services.users.create({ email: 'mail-alice@example.test', password: PASSWORD });
+  const admin = await mailing.services.users.create({ email: 'mail-admin@example.test', password: PASSWORD, admin: true }, SYSTEM);
+  const alice = await mailing.services.users.create({ email: 'mail-alice@example.test', password: PASSWORD }, SYSTEM);
   const browser = await signedIn(admin, mailing);
   await browser.post(`/admin/users/${alice.id}/reset-password`, { csrf_token: await browser.csrf('/admin/users') });
   const page = await browser.get('/admin/users');

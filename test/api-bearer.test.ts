@@ -31,11 +31,11 @@ before(async () => {
   process1 = await createProcess(server, owner, 'Month-end close');
 
   store = KyselyStore.open(server.env.DATABASE_URL!);
-  const [key] = await store.signingKeys.listActive();
+  const [key] = await store.signingKeys.listPublished(new Date().toISOString());
   assert.ok(key, 'the server made a signing key');
   signing = {
     kid: key.kid,
-    privateKey: await importJWK(key.privateJwk as JWK, 'ES256'),
+    privateKey: await importJWK(JSON.parse(key.privateJwk) as JWK, 'ES256'),
     publicJwk: key.publicJwk as JWK,
   };
 });

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestUser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import { apiClient, waitForRun, waitForStep, type Api } from './support/api.ts';
 import { failTimes, hang, startTarget, TARGET_ALLOW, type Target } from './support/target.ts';
 
@@ -17,7 +18,7 @@ before(async () => {
   target = await startTarget();
   t = await startApp({ ...TARGET_ALLOW, GATEHOUSE_ENGINE_LEASE_SECONDS: '5' });
   const user = await createTestUser(t, { label: 'engine' });
-  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'engine', scopes: ['process'], expiresInDays: 1 })).token);
+  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'engine', scopes: ['process'], expiresInDays: 1 }, SYSTEM)).token);
 });
 after(async () => {
   await t?.close();
@@ -229,7 +230,7 @@ test('another workspace can read, start, approve, cancel or follow nothing: 404 
   const process = await processWith([{ name: 'Ask', kind: 'approval', config: {} }]);
   const runId = await runOf(process.id, {}, false);
   const stranger = await createTestUser(t, { label: 'stranger' });
-  const other = apiClient(t, (await t.services.pats.create(stranger.id, { name: 'x', scopes: ['process'], expiresInDays: 1 })).token);
+  const other = apiClient(t, (await t.services.pats.create(stranger.id, { name: 'x', scopes: ['process'], expiresInDays: 1 }, SYSTEM)).token);
   const paths: Array<['GET' | 'POST' | 'PATCH' | 'DELETE', string, unknown?]> = [
     ['GET', `/api/v1/processes/${process.id}`], ['GET', `/api/v1/processes/${process.id}/steps`], ['GET', `/api/v1/steps/${process.steps[0]!.id}`],
     ['PATCH', `/api/v1/steps/${process.steps[0]!.id}`, { name: 'mine' }], ['DELETE', `/api/v1/steps/${process.steps[0]!.id}`],
@@ -251,7 +252,7 @@ test('another workspace can read, start, approve, cancel or follow nothing: 404 
 
 test('scopes: process_read reads, process_execute runs, process changes; each is refused the rest with 403', async () => {
   const owner = await createTestUser(t, { label: 'scopes' });
-  const as = async (scope: string) => apiClient(t, (await t.services.pats.create(owner.id, { name: scope, scopes: [scope], expiresInDays: 1 })).token);
+  const as = async (scope: string) => apiClient(t, (await t.services.pats.create(owner.id, { name: scope, scopes: [scope], expiresInDays: 1 }, SYSTEM)).token);
   const [reader, runner, editor] = [await as('process_read'), await as('process_execute'), await as('process')];
   const process = await processWith([{ name: 'Ask', kind: 'approval', config: {} }], editor);
   assert.equal((await reader('POST', `/api/v1/processes/${process.id}/processruns`, { start: true })).status, 403);

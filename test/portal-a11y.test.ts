@@ -86,6 +86,8 @@ test('axe finds no serious or critical violation on any page, at 1280 px and at 
   await page.getByRole('button', { name: `Reset password of ${member.email}` }).click();
   await audit('/admin/users with a reset link');
   const resetLink = await page.getByRole('textbox', { name: 'Reset link' }).inputValue();
+  await visit('/admin/audit');
+  await visit(`/admin/audit?action=user.registered&actor=${encodeURIComponent(ADMIN.email)}&from=2001-01-01`, '/admin/audit, filtered');
   await visit('/device');
   const started = await (await fetch(`${server.url}/oauth/device_authorization`, { method: 'POST', body: new URLSearchParams({ client_id: device.client_id, client_secret: device.client_secret! }) })).json() as { user_code: string };
   await page.getByLabel('Code').fill(started.user_code);

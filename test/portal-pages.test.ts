@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { createTestUser, InjectBrowser, signedInBrowser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import { OPERATOR } from '../src/client/client-service.ts';
 import { registerPageLayer } from '../src/web/page-layer.ts';
 import type { User } from '../src/user/user.ts';
@@ -40,7 +41,7 @@ test('Processes: an empty state for a newcomer, then a created process listed wi
   assert.match(list.body, new RegExp(`class="notice">Created “Month-end &lt;close&gt;”, ID ${id}\\.`));
   assert.match(list.body, /Reconciles the ledger/);
 
-  const { token } = await t.services.pats.create(alice.id, { name: 'read', scopes: ['process_read'], expiresInDays: 1 });
+  const { token } = await t.services.pats.create(alice.id, { name: 'read', scopes: ['process_read'], expiresInDays: 1 }, SYSTEM);
   const read = await t.inject({ method: 'GET', url: `/api/v1/processes/${id}`, headers: { authorization: `Bearer ${token}` } });
   assert.equal(read.statusCode, 200);
   assert.equal(read.json().name, 'Month-end <close>');
@@ -79,7 +80,7 @@ test('signing in during an authorization names the app', async () => {
   const owner = await user();
   const { client } = await t.services.clients.create({
     workspaceId: await t.services.users.workspaceOf(owner.id), createdBy: owner.id, name: 'Ledger <Sync>', redirectUris: ['https://ledger.example/cb'],
-  }, OPERATOR);
+  }, OPERATOR, SYSTEM);
   const authorize = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, scope: 'process_read', state: 's' })}`;
   const browser = new InjectBrowser(t);
   const redirect = await browser.get(authorize);

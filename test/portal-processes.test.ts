@@ -107,6 +107,8 @@ test('Run now with JSON data opens the run page; bad JSON is a 422 that keeps th
 
   const reject = await browser.post(`${runPath}/steps/${(await t.services.runs.steps(workspaceId, runId))[0]!.stepId}/decide`, { csrf_token: csrf, decision: 'reject', comment: 'not this month' });
   assert.equal(reject.statusCode, 303);
+  // The old page's live script fetches the timeline before the browser follows the redirect: the notice waits for the page.
+  assert.equal((await browser.get(`${runPath}/timeline`)).statusCode, 200);
   const rejected = await browser.get(runPath);
   assert.match(rejected.body, /class="notice">Rejected: the run has failed\./);
   assert.match(rejected.body, /rejected by .*: not this month/);

@@ -2,15 +2,12 @@
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ReadCache } from '../src/store/read-cache.ts';
-import { KyselyStore } from '../src/store/kysely-store.ts';
 import { ProcessService } from '../src/process/process-service.ts';
 import { UserService } from '../src/user/user-service.ts';
 import { NotFoundError } from '../src/errors.ts';
-import { freshDatabase } from './support/server.ts';
+import { freshStore } from './support/store.ts';
+import { quietAudit, SYSTEM } from './support/audit.ts';
 
 test('entries expire after their time, the oldest goes when full, and delete drops one', async () => {
   const cache = new ReadCache<number>({ ttlMs: 50, size: 2 });
@@ -27,18 +24,12 @@ test('entries expire after their time, the oldest goes when full, and delete dro
 });
 
 test('a cached process is still found only in its own workspace', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cache-'));
-  const database = await freshDatabase(dir);
-  const store = KyselyStore.open(database.url);
-  t.after(async () => {
-    await store.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await store.migrate();
-  const users = new UserService(store);
-  const owner = await users.create({ email: 'owner@example.test', password: 'long enough pw' });
-  const other = await users.create({ email: 'other@example.test', password: 'long enough pw' });
+  const fresh = await freshStore('cache');
+  t.after(() => fresh.close());
+  const { store } = fresh;
+  const users = new UserService(store, quietAudit(store));
+  const owner = await users.create({ email: 'owner@example.test', password: 'long enough pw' }, SYSTEM);
+  const other = await users.create({ email: 'other@example.test', password: 'long enough pw' }, SYSTEM);
   const ownerWs = (await store.workspaces.findPersonal(owner.id))!.id;
   const otherWs = (await store.workspaces.findPersonal(other.id))!.id;
   const processes = new ProcessService(store, new RevocationList(store));

@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './support/server.ts';
+import { quietAudit, SYSTEM } from './support/audit.ts';
 import { createClient, createProcess, createUser } from './support/fixtures.ts';
 import { apiRequest, assertOAuthError, type JsonResponse } from './support/http.ts';
 import { passwordClient, refresh, userTokens, within, type UserTokenPair } from './support/user-tokens.ts';
@@ -91,9 +92,9 @@ test('after the app loses a scope, the next refresh no longer carries it', async
   // Changed from another process, as the portal or CLI of another node would: through the service, which tells every node.
   const store = KyselyStore.open(server.env.DATABASE_URL!);
   try {
-    const clients = new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 3600 });
+    const clients = new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 3600, audit: quietAudit(store) });
     const current = await clients.require(client.client_id);
-    await clients.update(client.client_id, { name: current.name, redirectUris: current.redirectUris, grantTypes: current.grantTypes, scopes: ['process_read'] }, OPERATOR);
+    await clients.update(client.client_id, { name: current.name, redirectUris: current.redirectUris, grantTypes: current.grantTypes, scopes: ['process_read'] }, OPERATOR, SYSTEM);
   } finally {
     await store.close();
   }

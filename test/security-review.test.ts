@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InjectBrowser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import { OPERATOR } from '../src/client/client-service.ts';
 import type { Client } from '../src/client/client.ts';
 import type { User } from '../src/user/user.ts';
@@ -19,13 +20,13 @@ before(async () => {
 after(() => t?.close());
 
 async function user(options: { admin?: boolean } = {}): Promise<User> {
-  return t.services.users.create({ email: email('u'), password: PASSWORD, admin: options.admin ?? false });
+  return t.services.users.create({ email: email('u'), password: PASSWORD, admin: options.admin ?? false }, SYSTEM);
 }
 
 async function client(owner: User, input: Partial<Parameters<TestApp['services']['clients']['create']>[0]> = {}): Promise<{ client: Client; secret: string }> {
   const { client: c, clientSecret } = await t.services.clients.create({
     workspaceId: await t.services.users.workspaceOf(owner.id), createdBy: owner.id, name: 'App', grantTypes: ['password', 'refresh_token', 'client_credentials'], ...input,
-  }, OPERATOR);
+  }, OPERATOR, SYSTEM);
   return { client: c, secret: clientSecret ?? '' };
 }
 
@@ -66,7 +67,7 @@ test('1. a third-party app cannot list, mint or revoke the user\'s personal acce
 
 test('1. a token may not mint one that outlives it: a 30-day PAT makes a 29-day one, not 30 days nor one without expiry', async () => {
   const alice = await user();
-  const { token: parent } = await t.services.pats.create(alice.id, { name: 'parent', scopes: ['process_read'], expiresInDays: 30 });
+  const { token: parent } = await t.services.pats.create(alice.id, { name: 'parent', scopes: ['process_read'], expiresInDays: 30 }, SYSTEM);
   for (const expires of [null, 30, 3650]) {
     const refused = await api('POST', '/api/v1/users/me/tokens', parent, { name: 'child', scopes: ['process_read'], expires_in_days: expires });
     assert.equal(refused.statusCode, 422, `${expires}: ${refused.body}`);
@@ -75,7 +76,7 @@ test('1. a token may not mint one that outlives it: a 30-day PAT makes a 29-day 
   const child = await api('POST', '/api/v1/users/me/tokens', parent, { name: 'child', scopes: ['process_read'], expires_in_days: 29 });
   assert.equal(child.statusCode, 201, child.body);
 
-  const { token: shortLived } = await t.services.pats.create(alice.id, { name: 'one day', scopes: ['process_read'], expiresInDays: 1 });
+  const { token: shortLived } = await t.services.pats.create(alice.id, { name: 'one day', scopes: ['process_read'], expiresInDays: 1 }, SYSTEM);
   const none = await api('POST', '/api/v1/users/me/tokens', shortLived, { name: 'forever', scopes: ['process_read'], expires_in_days: null });
   assert.equal(none.statusCode, 422);
   assert.match(none.json().errors[0].message, /cannot make one/);
@@ -119,7 +120,7 @@ test('3. disabling a user ends a device code they approved before, and their own
   const csrf = await browser.csrf('/device');
   const entered = await browser.post('/device', { csrf_token: csrf, user_code: started.user_code, decision: 'approve' });
   assert.match(entered.body, /is connected/);
-  await t.services.accounts.disable(alice.id);
+  await t.services.accounts.disable(alice.id, SYSTEM);
   const poll = await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: device.client.clientId, client_secret: device.secret });
   assert.equal(poll.status, 400, JSON.stringify(poll.body));
   assert.equal(poll.body.error, 'invalid_grant');
@@ -132,12 +133,12 @@ test('3. disabling a user ends a device code they approved before, and their own
   const cc = { grant_type: 'client_credentials', client_id: robot.client.clientId, client_secret: robot.secret };
   const live = (await token(cc)).body.access_token!;
   assert.equal((await api('GET', `/api/v1/processes/${process.id}`, live)).statusCode, 200);
-  await t.services.accounts.disable(bob.id);
+  await t.services.accounts.disable(bob.id, SYSTEM);
   assert.equal((await api('GET', `/api/v1/processes/${process.id}`, live)).statusCode, 401, 'the live token is refused');
   const refused = await token(cc);
   assert.equal(refused.status, 401);
   assert.equal(refused.body.error, 'invalid_client');
-  await t.services.accounts.enable(bob.id);
+  await t.services.accounts.enable(bob.id, SYSTEM);
   assert.equal((await token(cc)).status, 200, 'enabled again, the app works again');
   assert.equal((await api('GET', `/api/v1/processes/${process.id}`, live)).statusCode, 401, 'the old token stays revoked');
 });
@@ -253,7 +254,7 @@ test('8. under an https issuer cookies are __Host- prefixed; a planted pre-sessi
   const setCookie = String(login.headers['set-cookie']);
   assert.match(setCookie, /^__Host-gh_csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   const csrf = /name="csrf_token" value="([^"]+)"/.exec(login.body)![1]!;
-  const alice = await secure.services.users.create({ email: 'alice@example.test', password: PASSWORD });
+  const alice = await secure.services.users.create({ email: 'alice@example.test', password: PASSWORD }, SYSTEM);
   const post = (cookieValue: string, token: string, headers: Record<string, string> = {}) => secure.inject({
     method: 'POST', url: '/login', headers: { cookie: `__Host-gh_csrf=${cookieValue}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
     payload: new URLSearchParams({ csrf_token: token, email: alice.email, password: PASSWORD, return_to: '/' }).toString(),
@@ -271,10 +272,10 @@ test('8. under an https issuer cookies are __Host- prefixed; a planted pre-sessi
 });
 
 test('9. an address that looks like an existing one cannot register beside it; invisible characters are refused', async () => {
-  const original = await t.services.users.create({ email: 'look.alike@example.test', password: PASSWORD });
-  await assert.rejects(t.services.users.create({ email: 'ｌｏｏｋ.ａｌｉｋｅ@example.test', password: PASSWORD }), /already exists/);
+  const original = await t.services.users.create({ email: 'look.alike@example.test', password: PASSWORD }, SYSTEM);
+  await assert.rejects(t.services.users.create({ email: 'ｌｏｏｋ.ａｌｉｋｅ@example.test', password: PASSWORD }, SYSTEM), /already exists/);
   for (const variant of ['look.al\u200Bike@example.test', 'look.alike\u202E@example.test', 'look\u00ADalike@example.test', 'look.alike@exam\u2060ple.test']) {
-    await assert.rejects(t.services.users.create({ email: variant, password: PASSWORD }), /invisible or text-direction/, JSON.stringify(variant));
+    await assert.rejects(t.services.users.create({ email: variant, password: PASSWORD }, SYSTEM), /invisible or text-direction/, JSON.stringify(variant));
   }
   // The fullwidth form signs in to the same account.
   const browser = new InjectBrowser(t);
@@ -285,7 +286,7 @@ test('9. an address that looks like an existing one cannot register beside it; i
 test('10. the most common passwords are refused, whatever their case; the length rule stays', async () => {
   for (const common of ['password123', 'Password1', 'iloveyou1', 'qwertyuiop', '12345678']) {
     assert.match(passwordProblem(common) ?? '', /most common passwords/, common);
-    await assert.rejects(t.services.users.create({ email: email('weak'), password: common }), /most common passwords/);
+    await assert.rejects(t.services.users.create({ email: email('weak'), password: common }, SYSTEM), /most common passwords/);
   }
   assert.match(passwordProblem('short') ?? '', /at least 8 characters/);
   assert.equal(passwordProblem('correct horse battery'), null);

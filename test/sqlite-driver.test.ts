@@ -14,7 +14,7 @@ const path = join(dir, 'driver.db');
 let db: Kysely<any>;
 
 before(async () => {
-  db = connect(`sqlite:${path}`) as unknown as Kysely<any>;
+  db = connect(`sqlite:${path}`).db as unknown as Kysely<any>;
   await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
 });
 

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createTestUser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import { apiClient, waitForRun, type Api } from './support/api.ts';
 import { startTarget, TARGET_ALLOW, TARGET_HOST, type Target } from './support/target.ts';
 import { OutboundHttp, OutboundPolicy, OutboundRefused } from '../src/net/outbound.ts';
@@ -24,7 +25,7 @@ before(async () => {
   loopbackPort = (loopback.address() as { port: number }).port;
   t = await startApp(TARGET_ALLOW);
   const user = await createTestUser(t, { label: 'ssrf' });
-  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'x', scopes: ['process'], expiresInDays: 1 })).token);
+  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'x', scopes: ['process'], expiresInDays: 1 }, SYSTEM)).token);
 });
 after(async () => {
   await t?.close();

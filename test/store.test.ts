@@ -9,25 +9,20 @@ import { UserService } from '../src/user/user-service.ts';
 import { ClientService, OPERATOR } from '../src/client/client-service.ts';
 import { RevocationList } from '../src/oauth/tokens/revocation-list.ts';
 import { rotateFamily, startFamily } from '../src/oauth/tokens/refresh-family.ts';
+import { freshStore, type FreshStore } from './support/store.ts';
 import { freshDatabase } from './support/server.ts';
+import { quietAudit, SYSTEM } from './support/audit.ts';
 import type { Run, StepRun } from '../src/runs/run.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
 let store: KyselyStore;
-let drop: () => Promise<void>;
+let fresh: FreshStore;
 
 before(async () => {
-  const database = await freshDatabase(dir);
-  drop = database.drop;
-  store = KyselyStore.open(database.url);
-  await store.migrate();
+  fresh = await freshStore('store');
+  store = fresh.store;
 });
 
-after(async () => {
-  await store.close();
-  await drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fresh.close());
 
 test('migrations are idempotent', async () => {
   assert.deepEqual(await store.migrate(), []);
@@ -66,9 +61,9 @@ test('attempt counters count atomically and start a new window when the old one 
 });
 
 test('a code is marked used once, even under concurrent exchanges; consent upserts', async () => {
-  const user = await new UserService(store).create({ email: 'store@example.test', password: 'long enough pw' });
+  const user = await new UserService(store, quietAudit(store)).create({ email: 'store@example.test', password: 'long enough pw' }, SYSTEM);
   const workspace = await store.workspaces.findPersonal(user.id);
-  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] }, OPERATOR);
+  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300, audit: quietAudit(store) }).create({ workspaceId: workspace!.id, createdBy: user.id, name: 'S', redirectUris: ['https://a.example/cb'] }, OPERATOR, SYSTEM);
   const at = new Date().toISOString();
   await store.authorizations.insert({ id: 'a1', userId: user.id, clientId: client.clientId, workspaceId: workspace!.id, scopes: ['process_read'], createdAt: at, revokedAt: null, refresh: null });
   await store.authorizationCodes.insert({ codeHash: 'h1', authorizationId: 'a1', clientId: client.clientId, redirectUri: 'https://a.example/cb', redirectUriSent: true, codeChallenge: null, expiresAt: at, usedAt: null, createdAt: at });
@@ -96,32 +91,12 @@ test('a transaction that fails leaves nothing behind', async () => {
   assert.deepEqual(await store.revocations.listSince('2000-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'), []);
 });
 
-test('purgeExpired deletes only rows whose time is up, in batches', async () => {
-  const user = await new UserService(store).create({ email: 'janitor@example.test', password: 'long enough pw' });
-  const past = '2020-01-01T00:00:00.000Z';
-  const future = '2999-01-01T00:00:00.000Z';
-  for (let i = 0; i < 5; i++) {
-    await store.sessions.insert({ idHash: `old-${i}`, userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: past, userAgent: null, ip: null, lastSeenAt: null });
-    await store.revocations.insert({ id: `rv-old-${i}`, kind: 'jti', value: `j${i}`, createdAt: past, expiresAt: past });
-  }
-  await store.sessions.insert({ idHash: 'live', userId: user.id, csrfToken: 'x', createdAt: past, expiresAt: future, userAgent: null, ip: null, lastSeenAt: null });
-  await store.revocations.insert({ id: 'rv-live', kind: 'jti', value: 'live', createdAt: past, expiresAt: future });
-  await store.attemptCounters.hit('old-counter', past, past);
-
-  const deleted = await store.purgeExpired(new Date().toISOString(), 2);
-  assert.ok(deleted >= 11, `deleted ${deleted}`);
-  for (let i = 0; i < 5; i++) assert.equal(await store.sessions.findByHash(`old-${i}`), undefined);
-  assert.ok(await store.sessions.findByHash('live'));
-  assert.deepEqual((await store.revocations.listSince(past, new Date().toISOString())).map((r) => r.id).filter((id) => id.startsWith('rv-')), ['rv-live']);
-  assert.equal(await store.purgeExpired(new Date().toISOString(), 2), 0);
-});
-
 /** A user, their workspace and a client, for tests that need an authorization. */
 async function owner(email: string) {
-  const user = await new UserService(store).create({ email, password: 'long enough pw' });
+  const user = await new UserService(store, quietAudit(store)).create({ email, password: 'long enough pw' }, SYSTEM);
   const workspace = (await store.workspaces.findPersonal(user.id))!;
-  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300 })
-    .create({ workspaceId: workspace.id, createdBy: user.id, name: 'R', redirectUris: ['https://a.example/cb'] }, OPERATOR);
+  const { client } = await new ClientService(store, { revocations: new RevocationList(store), accessTokenTtl: 300, audit: quietAudit(store) })
+    .create({ workspaceId: workspace.id, createdBy: user.id, name: 'R', redirectUris: ['https://a.example/cb'] }, OPERATOR, SYSTEM);
   return { user, workspace, client };
 }
 

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { createTestUser, startApp, type TestApp } from './support/app.ts';
+import { SYSTEM } from './support/audit.ts';
 import { apiClient, waitForRun, waitForStep, type Api } from './support/api.ts';
 import { failTimes, startTarget, TARGET_ALLOW, type Target } from './support/target.ts';
 
@@ -19,7 +20,7 @@ before(async () => {
   t = await startApp({ ...TARGET_ALLOW, GATEHOUSE_WEBHOOK_RETRY_SCHEDULE: '1,1,1' });
   const user = await createTestUser(t, { label: 'hooks' });
   ownerId = user.id;
-  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'x', scopes: ['process'], expiresInDays: 1 })).token);
+  api = apiClient(t, (await t.services.pats.create(user.id, { name: 'x', scopes: ['process'], expiresInDays: 1 }, SYSTEM)).token);
 });
 after(async () => {
   await t?.close();
@@ -67,8 +68,14 @@ test('run.started and run.finished are delivered signed (standardwebhooks verifi
   assert.throws(() => verifier.verify(`${received.body} `, received.headers as Record<string, string>));
   assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(received.body, received.headers as Record<string, string>));
 
-  const log = await api('GET', `/api/v1/webhooks/${id}/messages`);
-  assert.deepEqual(log.body.data.map((m: { status: string; attempts: number }) => `${m.status}/${m.attempts}`), ['delivered/1', 'delivered/1']);
+  // The target has answered; the dispatcher records the outcome just after: wait for it.
+  const outcomes = (log: { body: { data: Array<{ status: string; attempts: number }> } }) => log.body.data.map((m) => `${m.status}/${m.attempts}`);
+  let log = await api('GET', `/api/v1/webhooks/${id}/messages`);
+  for (let i = 0; i < 50 && outcomes(log).some((o) => o.startsWith('pending')); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    log = await api('GET', `/api/v1/webhooks/${id}/messages`);
+  }
+  assert.deepEqual(outcomes(log), ['delivered/1', 'delivered/1']);
   assert.equal(log.body.data[0].deliveries[0].statusCode, 200);
 });
 
@@ -148,7 +155,7 @@ test('endpoints: a private URL, an unknown event or a missing field is a 422; an
   }
   const { id } = await endpoint('/private-list', ['run.finished']);
   const stranger = await createTestUser(t, { label: 'hook-stranger' });
-  const other = apiClient(t, (await t.services.pats.create(stranger.id, { name: 'x', scopes: ['process'], expiresInDays: 1 })).token);
+  const other = apiClient(t, (await t.services.pats.create(stranger.id, { name: 'x', scopes: ['process'], expiresInDays: 1 }, SYSTEM)).token);
   assert.deepEqual((await other('GET', '/api/v1/webhooks')).body.data, []);
   for (const [method, path] of [['GET', `/api/v1/webhooks/${id}`], ['PATCH', `/api/v1/webhooks/${id}`], ['DELETE', `/api/v1/webhooks/${id}`], ['POST', `/api/v1/webhooks/${id}/test`], ['GET', `/api/v1/webhooks/${id}/messages`], ['POST', `/api/v1/webhooks/${id}/rotate-secret`]] as const) {
     assert.equal((await other(method, path, method === 'PATCH' ? { description: 'x' } : undefined)).status, 404, `${method} ${path}`);

@@ -1,6 +1,7 @@
 // The API's error shape: { error, message, request_id } (+ errors on 422).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError, ConflictError, type FieldError } from '../errors.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -35,10 +36,15 @@ const CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-/** Maps any thrown error to the API's JSON error; unknown errors become a 500 without details. */
-export function sendApiError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const body = (status: number, code: string, message: string, extra: object = {}) =>
-    reply.code(status).send({ error: code, message, request_id: request.id, ...extra });
+/**
+ * Maps any thrown error to the API's JSON error; unknown errors become a 500
+ * without details. `countFailure` counts the response by its code (metrics).
+ */
+export function sendApiError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, countFailure?: (code: string) => void): FastifyReply {
+  const body = (status: number, code: string, message: string, extra: object = {}) => {
+    countFailure?.(code);
+    return reply.code(status).send({ error: code, message, request_id: request.id, ...extra });
+  };
 
   if (error instanceof ApiError) {
     reply.headers(error.headers);
@@ -54,6 +60,10 @@ export function sendApiError(error: FastifyError | Error, request: FastifyReques
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) return body(status, CODES[status] ?? 'bad_request', error.message);
+  if (isStoreUnavailable(error)) {
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return body(503, 'service_unavailable', 'the server cannot reach its database; try again shortly');
+  }
   request.log.error({ err: error }, 'unexpected error');
   return body(500, 'internal_error', 'the server met an unexpected error');
 }

@@ -8,6 +8,7 @@ import { listAuthorizedApps } from '../oauth/authorized-apps.ts';
 import { accountOwner } from './credential.ts';
 import { ApiError } from './errors.ts';
 import { errorResponses } from './schemas.ts';
+import { apiAuditContext } from './audit-context.ts';
 
 const appSchema = {
   type: 'object',
@@ -35,7 +36,7 @@ export function meRoutes(app: FastifyInstance, services: Services): void {
     },
   }, async (request, reply) => {
     const userId = (await accountOwner(request, services.clients)).subject;
-    if (!(await services.consents.revoke(userId, request.params.client_id))) {
+    if (!(await services.consents.revoke(userId, request.params.client_id, apiAuditContext(request)))) {
       throw new ApiError(404, 'not_found', `app ${request.params.client_id} has no access to this account`);
     }
     return reply.code(204).send();

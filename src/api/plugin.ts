@@ -25,7 +25,8 @@ function actorNames(services: Services): ActorNames {
 
 export async function apiPlugin(app: FastifyInstance, services: Services): Promise<void> {
   app.decorateRequest('principal', null);
-  app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply));
+  const countFailure = services.metrics.failures('api');
+  app.setErrorHandler((error: FastifyError, request, reply) => sendApiError(error, request, reply, countFailure));
   app.addHook('onRequest', bearerAuth(services));
   app.addHook('preHandler', requireScope);
   const actors = actorNames(services);

@@ -12,6 +12,7 @@ import type { Notifier } from '../runs/notifier.ts';
 import { principalOf } from './credential.ts';
 import type { ActorNames } from './processes.ts';
 import { errorResponses, ID, idParam, page } from './schemas.ts';
+import { apiAuditContext } from './audit-context.ts';
 
 const TAGS = ['Process runs'];
 const runRef = { $ref: 'ProcessRun#' };
@@ -105,7 +106,7 @@ export function runRoutes(app: FastifyInstance, deps: { runs: RunService; actors
   app.post<{ Params: { id: string } }>('/api/v1/processruns/:id/cancel', {
     config: { scope: 'process_execute' },
     schema: { tags: TAGS, summary: 'Cancel a run at once (409 if it is over)', params: runParams, response: { 200: { $ref: 'RunStatus#' }, ...errorResponses } },
-  }, async (request) => toRunStatusJson(await runs.cancel(ws(request), request.params.id, await who(request))));
+  }, async (request) => toRunStatusJson(await runs.cancel(ws(request), request.params.id, await who(request), apiAuditContext(request))));
 
   app.post<{ Params: { id: string; stepId: string } }>('/api/v1/processruns/:id/steps/:stepId/restartfromhere', {
     config: { scope: 'process_execute' },
@@ -119,7 +120,7 @@ export function runRoutes(app: FastifyInstance, deps: { runs: RunService; actors
         tags: TAGS, summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a waiting approval step, with an optional comment`,
         params: stepParams, body: decisionBody, response: { 200: { $ref: 'RunStatus#' }, ...errorResponses },
       },
-    }, async (request) => toRunStatusJson(await runs.decide(ws(request), request.params.id, request.params.stepId, decision === 'approve', request.body?.comment ?? null, await who(request))));
+    }, async (request) => toRunStatusJson(await runs.decide(ws(request), request.params.id, request.params.stepId, decision === 'approve', request.body?.comment ?? null, await who(request), apiAuditContext(request))));
   }
 
   app.get<{ Params: { id: string }; Querystring: { after: number; limit: number } }>('/api/v1/processruns/:id/events', {

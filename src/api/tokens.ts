@@ -8,6 +8,7 @@ import type { UserTokens } from '../oauth/tokens/user-tokens.ts';
 import { ApiError } from './errors.ts';
 import { accountOwner, grantEndsAt } from './credential.ts';
 import { errorResponses } from './schemas.ts';
+import { apiAuditContext } from './audit-context.ts';
 
 const patSchema = {
   type: 'object',
@@ -69,14 +70,14 @@ export function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
       scopes: request.body.scopes,
       expiresInDays: request.body.expires_in_days ?? null,
       notAfterMs: await grantEndsAt(caller, deps.userTokens),
-    });
+    }, apiAuditContext(request));
     return reply.code(201).header('cache-control', 'no-store').send({ ...toPatJson(record), token });
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/users/me/tokens/:id', {
     schema: { tags: ['Account'], summary: 'Revoke one of the user\'s personal access tokens', params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] }, response: { 204: { type: 'null' }, ...errorResponses } },
   }, async (request, reply) => {
-    await pats.revoke((await accountOwner(request, clients)).subject, request.params.id);
+    await pats.revoke((await accountOwner(request, clients)).subject, request.params.id, apiAuditContext(request));
     return reply.code(204).send();
   });
 }

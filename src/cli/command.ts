@@ -1,6 +1,8 @@
 // Shared pieces of the operator CLI: argument parsing, output and errors.
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { Services } from '../services.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export class UsageError extends Error {}
 
@@ -32,6 +34,17 @@ export function parse<T extends ParseArgsOptionsConfig>(args: string[], options:
 
 export function required(values: Record<string, unknown>, ...names: string[]): void {
   for (const name of names) if (values[name] === undefined) throw new UsageError(`--${name} is required`);
+}
+
+/** Who acts, for the audit log: the operator, named by their login on this machine when it has one. */
+export function operatorContext(): AuditContext {
+  let login: string | null = null;
+  try {
+    login = userInfo().username || null;
+  } catch {
+    // A container's user may have no name: the operator is still the operator.
+  }
+  return { actorKind: 'operator', actorId: login, ip: null, requestId: null };
 }
 
 /** Prints `data` as JSON with --json, else the human-readable text. */

@@ -3,20 +3,24 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { createServices, type Services } from '../services.ts';
 import { UsageError, type Command, type CommandContext } from './command.ts';
-import { migrate, serve } from './commands/server.ts';
+import { migrate, purge, serve } from './commands/server.ts';
+import { keysList, keysRotate } from './commands/keys.ts';
 import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword } from './commands/users.ts';
 import { tokensCreate, tokensList, tokensRevoke } from './commands/tokens.ts';
 import { clientsCreate, clientsDelete, clientsList, clientsRotateSecret, clientsShow } from './commands/clients.ts';
 import { processesCreate } from './commands/processes.ts';
 import { processesList, processesShow, runsCancel, runsList, runsShow } from './commands/runs.ts';
+import { auditList } from './commands/audit.ts';
 
 const COMMANDS: Command[] = [
-  serve, migrate,
+  serve, migrate, purge,
+  keysList, keysRotate,
   usersCreate, usersList, usersDisable, usersEnable, usersResetPassword,
   clientsCreate, clientsList, clientsShow, clientsRotateSecret, clientsDelete,
   processesCreate, processesList, processesShow,
   runsList, runsShow, runsCancel,
   tokensCreate, tokensList, tokensRevoke,
+  auditList,
 ];
 
 export function usage(): string {

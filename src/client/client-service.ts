@@ -7,6 +7,8 @@ import { isKnownScope, SCOPES } from '../scopes.ts';
 import { newId, now } from '../ids.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 import { ReadCache } from '../store/read-cache.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export const GRANT_TYPES = [
   'authorization_code',
@@ -58,6 +60,11 @@ export interface IssuedClient {
   /** Shown once; only its hash is stored. Null for public clients. */
   clientSecret: string | null;
 }
+
+/** What the audit log keeps of a client's settings: never its secret. */
+const settingsOf = (client: Client) => ({
+  name: client.name, public: client.isPublic, grant_types: client.grantTypes, scopes: client.scopes, redirect_uris: client.redirectUris,
+});
 
 function newSecret(): string {
   return SECRET_PREFIX + randomToken(32);
@@ -111,6 +118,8 @@ export interface ClientServiceOptions {
   revocations: RevocationList;
   /** How long an access token lives, seconds: the revocation entry must outlive them. */
   accessTokenTtl: number;
+  /** Where registrations, changes, rotations and deletions are recorded. */
+  audit: AuditLog;
 }
 
 // Every token request looks its client up, so clients are cached. A change
@@ -124,12 +133,14 @@ export class ClientService {
   readonly #store: Store;
   readonly #revocations: RevocationList;
   readonly #accessTokenTtl: number;
+  readonly #audit: AuditLog;
   readonly #cache = new ReadCache<Client>({ ttlMs: CACHE_TTL_MS, size: CACHE_SIZE });
 
   constructor(store: Store, options: ClientServiceOptions) {
     this.#store = store;
     this.#revocations = options.revocations;
     this.#accessTokenTtl = options.accessTokenTtl;
+    this.#audit = options.audit;
     const forget = (clientId: string) => this.#cache.delete(clientId);
     this.#revocations.onEntry('client_changed', forget);
     this.#revocations.onEntry('client', forget);
@@ -141,8 +152,11 @@ export class ClientService {
     await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, store);
   }
 
-  /** Registers a client. Grants and scopes left out (undefined) get defaults; given but empty is an error. */
-  async create(input: NewClientInput, actor: ClientActor): Promise<IssuedClient> {
+  /**
+   * Registers a client. Grants and scopes left out (undefined) get defaults;
+   * given but empty is an error. `audit` says who, for the audit log.
+   */
+  async create(input: NewClientInput, actor: ClientActor, audit: AuditContext): Promise<IssuedClient> {
     const isPublic = input.isPublic ?? false;
     const redirectUris = [...new Set(input.redirectUris ?? [])];
     const grantTypes = input.grantTypes ? [...new Set(input.grantTypes)] : defaultGrants(isPublic, redirectUris.length > 0);
@@ -174,6 +188,7 @@ export class ClientService {
       ownerDisabled: false,
     };
     await this.#store.clients.insert(client);
+    await this.#audit.record(audit, 'client.created', { type: 'client', id: client.clientId }, settingsOf(client));
     return { client, clientSecret };
   }
 
@@ -215,7 +230,7 @@ export class ClientService {
    * Changes a client's settings, validated as at registration. Its type
    * cannot change; default scopes follow the allowed scopes, as at creation.
    */
-  async update(clientId: string, fields: ClientUpdate, actor: ClientActor): Promise<Client> {
+  async update(clientId: string, fields: ClientUpdate, actor: ClientActor, audit: AuditContext): Promise<Client> {
     const client = await this.require(clientId);
     const redirectUris = [...new Set(fields.redirectUris)];
     const grantTypes = [...new Set(fields.grantTypes)];
@@ -226,14 +241,16 @@ export class ClientService {
     if (!(await this.#store.clients.update(clientId, change))) throw new NotFoundError(`no client with id ${clientId}`);
     await this.#changed(clientId);
     const { at, ...settings } = change;
-    return { ...client, ...settings, updatedAt: at };
+    const updated = { ...client, ...settings, updatedAt: at };
+    await this.#audit.record(audit, 'client.updated', { type: 'client', id: clientId }, settingsOf(updated));
+    return updated;
   }
 
   /**
    * Issues a new secret. The old one keeps working for `graceSeconds`, so a
    * deployment can switch over without downtime; 0 ends it at once.
    */
-  async rotateSecret(clientId: string, graceSeconds = 0): Promise<IssuedClient> {
+  async rotateSecret(clientId: string, graceSeconds: number, audit: AuditContext): Promise<IssuedClient> {
     const client = await this.require(clientId);
     if (client.isPublic) throw new ValidationError([{ field: 'client_id', message: 'a public client has no secret' }]);
     const clientSecret = newSecret();
@@ -246,6 +263,7 @@ export class ClientService {
     };
     await this.#store.clients.updateSecret(clientId, change);
     await this.#changed(clientId);
+    await this.#audit.record(audit, 'client.secret_rotated', { type: 'client', id: clientId }, { grace_seconds: graceSeconds });
     return { client: { ...client, ...change, updatedAt: change.at }, clientSecret };
   }
 
@@ -255,10 +273,12 @@ export class ClientService {
    * keys cascade), and a client-wide revocation refuses its live access
    * tokens (JWTs that are otherwise valid until they expire).
    */
-  async delete(clientId: string): Promise<void> {
+  async delete(clientId: string, audit: AuditContext): Promise<void> {
     await this.#store.transaction(async (tx) => {
-      if (!(await tx.clients.delete(clientId))) throw new NotFoundError(`no client with id ${clientId}`);
+      const client = await tx.clients.findById(clientId);
+      if (!client || !(await tx.clients.delete(clientId))) throw new NotFoundError(`no client with id ${clientId}`);
       await this.#revocations.revoke('client', clientId, this.#accessTokenTtl, tx);
+      await this.#audit.record(audit, 'client.deleted', { type: 'client', id: clientId }, { name: client.name }, tx);
     });
   }
 }

@@ -5,6 +5,8 @@ import type { Consent } from './authorization.ts';
 import type { Store } from '../store/store.ts';
 import { now } from '../ids.ts';
 import type { RevocationList } from './tokens/revocation-list.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export interface AuthorizedApp extends Consent {
   clientName: string;
@@ -14,11 +16,13 @@ export class ConsentService {
   readonly #store: Store;
   readonly #revocations: RevocationList;
   readonly #accessTtl: number;
+  readonly #audit: AuditLog;
 
-  constructor(store: Store, revocations: RevocationList, accessTtlSeconds: number) {
+  constructor(store: Store, revocations: RevocationList, accessTtlSeconds: number, audit: AuditLog) {
     this.#store = store;
     this.#revocations = revocations;
     this.#accessTtl = accessTtlSeconds;
+    this.#audit = audit;
   }
 
   /**
@@ -35,12 +39,13 @@ export class ConsentService {
     return consent !== undefined && scopes.every((s) => consent.scopes.includes(s));
   }
 
-  /** Records consent to `scopes`, added to what the user had already granted. */
-  async grant(userId: string, clientId: string, scopes: string[]): Promise<void> {
+  /** Records consent to `scopes`, added to what the user had already granted; `audit` is the user deciding. */
+  async grant(userId: string, clientId: string, scopes: string[], audit: AuditContext): Promise<void> {
     const at = now();
     const existing = await this.#store.consents.find(userId, clientId);
     const merged = [...new Set([...(existing?.scopes ?? []), ...scopes])].sort();
     await this.#store.consents.save({ userId, clientId, scopes: merged, createdAt: existing?.createdAt ?? at, updatedAt: at });
+    await this.#audit.record(audit, 'consent.granted', { type: 'client', id: clientId }, { user_id: userId, scopes });
   }
 
   list(userId: string): Promise<AuthorizedApp[]> {
@@ -50,14 +55,16 @@ export class ConsentService {
   /**
    * Removes the consent and revokes every authorization (refresh-token family
    * and its access tokens) of the user for the client, in one transaction.
-   * Returns false if there was nothing to revoke.
+   * Returns false if there was nothing to revoke. `audit` is the user.
    */
-  async revoke(userId: string, clientId: string): Promise<boolean> {
+  async revoke(userId: string, clientId: string, audit: AuditContext): Promise<boolean> {
     return this.#store.transaction(async (tx) => {
       const hadConsent = await tx.consents.delete(userId, clientId);
       const revoked = await tx.authorizations.revokeForUser(userId, now(), clientId);
       for (const id of revoked) await this.#revocations.revoke('authorization', id, this.#accessTtl, tx);
-      return hadConsent || revoked.length > 0;
+      const any = hadConsent || revoked.length > 0;
+      if (any) await this.#audit.record(audit, 'consent.revoked', { type: 'client', id: clientId }, { user_id: userId, authorizations_revoked: revoked.length }, tx);
+      return any;
     });
   }
 }

@@ -16,6 +16,7 @@ import { jwksEndpoint } from './endpoints/jwks.ts';
 import { revocationEndpoint } from './endpoints/revoke.ts';
 import { introspectionEndpoint } from './endpoints/introspect.ts';
 import { ClientAuthenticator } from './client-auth.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 
 function toOAuthError(error: FastifyError): OAuthError | null {
   if (error instanceof OAuthError) return error;
@@ -27,6 +28,7 @@ function toOAuthError(error: FastifyError): OAuthError | null {
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new OAuthError('invalid_request', `the request body could not be read (${error.message})`);
+  if (isStoreUnavailable(error)) return new OAuthError('temporarily_unavailable', 'the server cannot reach its database; try again shortly', { 'retry-after': String(RETRY_AFTER_SECONDS) });
   return null;
 }
 
@@ -40,12 +42,14 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
     new DeviceCodeGrant(store, userTokens),
   ];
 
+  const countFailure = services.metrics.failures('oauth');
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let oauthError = toOAuthError(error);
     if (!oauthError) {
       request.log.error({ err: error }, 'unexpected error in the authorization server');
       oauthError = new OAuthError('server_error', 'the server met an unexpected error');
     }
+    countFailure(oauthError.error);
     return reply.code(oauthError.status).headers({ ...NO_STORE, ...oauthError.headers }).send(oauthError.toJSON());
   });
 
@@ -59,7 +63,7 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
   });
   registerUntypedFormParser(app);
   registerStrictJsonParser(app);
-  tokenEndpoint(app, { clientAuth, grants });
+  tokenEndpoint(app, { clientAuth, grants, issued: (grantType) => services.metrics.tokensIssued.cell({ grant_type: grantType }) });
   metadataEndpoint(app, { issuer: services.config.issuer, grants });
   jwksEndpoint(app, { keys: services.keys });
   revocationEndpoint(app, { ...services, clientAuth });

@@ -8,6 +8,8 @@ import { isKnownScope, SCOPES } from '../scopes.ts';
 import { newId, now } from '../ids.ts';
 import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { isWellFormedPat, newPersonalAccessToken } from './token-format.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export const PAT_EXPIRY_DAYS = [30, 90, 365] as const;
 // A known token is trusted from memory this long; revocation is still seen at
@@ -29,20 +31,23 @@ export interface PatPrincipal {
 export class PersonalAccessTokenService {
   readonly #store: Store;
   readonly #revocations: RevocationList;
+  readonly #audit: AuditLog;
   readonly #cache = new Map<string, { principal: PatPrincipal; expiresAt: number | null; cachedAt: number }>();
   readonly #lastWrite = new Map<string, number>();
 
-  constructor(store: Store, revocations: RevocationList) {
+  constructor(store: Store, revocations: RevocationList, audit: AuditLog) {
     this.#store = store;
     this.#revocations = revocations;
+    this.#audit = audit;
   }
 
   /**
    * Makes a token. `notAfterMs`, when the caller is itself a token, is when
    * that token stops working: the new one may not outlive it (nor be
-   * made without an expiry).
+   * made without an expiry). `audit` says who made it (the user, or the
+   * operator's CLI); the log keeps its id, never the token.
    */
-  async create(userId: string, input: { name: string; scopes: string[]; expiresInDays: number | null; notAfterMs?: number | null }): Promise<{ token: string; record: PersonalAccessToken }> {
+  async create(userId: string, input: { name: string; scopes: string[]; expiresInDays: number | null; notAfterMs?: number | null }, audit: AuditContext): Promise<{ token: string; record: PersonalAccessToken }> {
     const name = input.name.trim();
     const scopes = [...new Set(input.scopes)];
     const errors: FieldError[] = [];
@@ -79,6 +84,7 @@ export class PersonalAccessTokenService {
       revokedAt: null,
     };
     await this.#store.personalAccessTokens.insert(record);
+    await this.#audit.record(audit, 'pat.created', { type: 'pat', id: record.id }, { owner: userId, name, scopes, expires_at: record.expiresAt });
     return { token, record };
   }
 
@@ -87,10 +93,11 @@ export class PersonalAccessTokenService {
   }
 
   /** Revokes one of the user's tokens, at once on every node. */
-  async revoke(userId: string, id: string): Promise<void> {
+  async revoke(userId: string, id: string, audit: AuditContext): Promise<void> {
     await this.#store.transaction(async (tx) => {
       if (!(await tx.personalAccessTokens.revoke(id, userId, now()))) throw new NotFoundError(`no active token ${id}`);
       await this.#revocations.revoke('pat', id, CACHE_TTL_MS / 1000, tx);
+      await this.#audit.record(audit, 'pat.revoked', { type: 'pat', id }, { owner: userId }, tx);
     });
   }
 

@@ -10,6 +10,7 @@ import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { dateOf, fieldError, invalidAttrs, newPasswordFields } from '../web/widgets.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 const PATH = '/account';
 
@@ -95,7 +96,7 @@ export function accountPages(app: FastifyInstance, services: Services): void {
     let ended = 0;
     if (!form.errors.confirm) {
       try {
-        ended = await passwords.change(signedIn.user, { current: fields.current ?? '', next, ip: request.ip, keepSessionHash: signedIn.session.idHash });
+        ended = await passwords.change(signedIn.user, { current: fields.current ?? '', next, ip: request.ip, keepSessionHash: signedIn.session.idHash }, pageAuditContext(request));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         for (const e of error.errors) {

@@ -16,6 +16,7 @@ import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
 import { readableTime } from './applications-views.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 const PATH = '/admin/users';
 
@@ -138,7 +139,7 @@ export function adminUserPages(app: FastifyInstance, services: Services): void {
     const form: FormState = { email: (fields.email ?? '').slice(0, 1000), admin: fields.admin !== undefined, errors: {} };
     let status = 422;
     try {
-      const user = await users.create({ email: form.email, password: fields.password ?? '', admin: form.admin });
+      const user = await users.create({ email: form.email, password: fields.password ?? '', admin: form.admin }, pageAuditContext(request));
       reply.notice(`Created ${user.email}. They can sign in now.`);
       return seeOther(reply, PATH);
     } catch (error) {
@@ -166,8 +167,8 @@ export function adminUserPages(app: FastifyInstance, services: Services): void {
         }), { status: 409 });
       }
       const user = await userOr404(id);
-      if (action === 'disable') await accounts.disable(id);
-      else await accounts.enable(id);
+      if (action === 'disable') await accounts.disable(id, pageAuditContext(request));
+      else await accounts.enable(id, pageAuditContext(request));
       reply.notice(action === 'disable'
         ? `Disabled ${user.email}: their sessions, tokens and applications no longer work.`
         : `Enabled ${user.email}: they can sign in again. Their old sessions and tokens stay revoked.`);
@@ -178,7 +179,7 @@ export function adminUserPages(app: FastifyInstance, services: Services): void {
   app.post<{ Params: { id: string } }>(`${PATH}/:id/reset-password`, { config: admin, schema: idParams }, async (request, reply) => {
     const user = await userOr404(request.params.id);
     if (user.disabledAt !== null) throw new PageError(409, 'That user is disabled. Enable them first.', 'User disabled');
-    const issued = await passwords.issueReset(user.id, me(request).user.id);
+    const issued = await passwords.issueReset(user.id, pageAuditContext(request));
     resets.put(me(request).session.idHash, 'reset', { ...issued, email: user.email });
     return seeOther(reply, PATH);
   });

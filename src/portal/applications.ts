@@ -11,6 +11,7 @@ import { PageError } from '../web/error-page.ts';
 import { OneTimeFlash } from '../web/flash.ts';
 import { me } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 import { formErrors, NEW_APP_DEFAULTS, readAppForm, uriLines, type AppFormValues } from './applications-form.ts';
 import { appPath, deletePage, detailPage, listPage, newAppPage, readableTime, rotateNowPage, type FlashedSecret } from './applications-views.ts';
 
@@ -59,7 +60,7 @@ export function applicationRoutes(app: FastifyInstance, services: Services): voi
         grantTypes: values.grants,
         scopes: values.scopes,
         isPublic: values.type === 'public',
-      }, actor(request));
+      }, actor(request), pageAuditContext(request));
     } catch (error) {
       if (error instanceof ValidationError) return invalid(formErrors(error, redirectUris, values.purpose));
       throw error;
@@ -84,7 +85,7 @@ export function applicationRoutes(app: FastifyInstance, services: Services): voi
     const redirectUris = uriLines(values.redirectUris);
     let updated: Client;
     try {
-      updated = await clients.update(client.clientId, { name: values.name, redirectUris, grantTypes: values.grants, scopes: values.scopes }, actor(request));
+      updated = await clients.update(client.clientId, { name: values.name, redirectUris, grantTypes: values.grants, scopes: values.scopes }, actor(request), pageAuditContext(request));
     } catch (error) {
       if (error instanceof ValidationError) {
         return sendPage(reply, detailPage(request, client, { form: { values, errors: formErrors(error, redirectUris) } }), { status: 422 });
@@ -108,7 +109,7 @@ export function applicationRoutes(app: FastifyInstance, services: Services): voi
     if (grace === 0 && fields.confirm !== 'yes') return sendPage(reply, rotateNowPage(request, client));
     let rotated;
     try {
-      rotated = await clients.rotateSecret(client.clientId, grace);
+      rotated = await clients.rotateSecret(client.clientId, grace, pageAuditContext(request));
     } catch (error) {
       if (error instanceof NotFoundError) throw notFound();
       throw error;
@@ -127,7 +128,7 @@ export function applicationRoutes(app: FastifyInstance, services: Services): voi
   app.post<Params>('/apps/:client_id/delete', { schema: params }, async (request, reply) => {
     const client = await ownClient(request, request.params.client_id);
     try {
-      await clients.delete(client.clientId);
+      await clients.delete(client.clientId, pageAuditContext(request));
     } catch (error) {
       if (error instanceof NotFoundError) throw notFound();
       throw error;

@@ -11,6 +11,7 @@ import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { confirmCard } from '../web/widgets.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 const PATH = '/account/authorized-apps';
 type Params = { Params: { client_id: string } };
@@ -73,7 +74,7 @@ ${apps.length === 0 ? html`<div class="card empty-state">
 
   app.post<Params>(`${PATH}/:client_id/revoke`, { schema: clientIdParams, config: { returnTo: PATH } }, async (request, reply) => {
     const found = await authorizedApp(request, request.params.client_id);
-    await consents.revoke(me(request).user.id, found.clientId);
+    await consents.revoke(me(request).user.id, found.clientId, pageAuditContext(request));
     reply.notice(`${found.name} no longer has access to your account.`);
     return seeOther(reply, PATH);
   });

@@ -12,6 +12,7 @@ import { sendPage } from '../web/respond.ts';
 
 import { formatUserCode } from '../oauth/device/device-flow.ts';
 import { durationInWords } from '../duration.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 function entryPage(request: FastifyRequest, options: { code?: string; error?: string; notice?: string } = {}): string {
   const { session } = me(request);
@@ -74,7 +75,7 @@ export function devicePages(app: FastifyInstance, services: Services): void {
 
     if (form.decision === 'approve' || form.decision === 'deny') {
       const approve = form.decision === 'approve';
-      if (!(await devices.decide(code, me(request).user, approve))) {
+      if (!(await devices.decide(code, me(request).user, approve, pageAuditContext(request)))) {
         return sendPage(reply, entryPage(request, { error: 'That request was already decided or has expired.' }), { status: 409 });
       }
       return sendPage(reply, entryPage(request, {

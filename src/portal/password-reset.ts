@@ -12,6 +12,7 @@ import { html } from '../web/html.ts';
 import { renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { newPasswordFields } from '../web/widgets.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 interface FormState {
   errors: { password?: string; confirm?: string };
@@ -56,7 +57,7 @@ ${newPasswordFields('reset', errors, undefined, MIN_PASSWORD_LENGTH)}
       return showForm(request, reply, token, check.user.email, { errors: { confirm: 'The passwords do not match.' }, status: 422 });
     }
     try {
-      if (!(await passwords.resetWith(token, password))) throw notFound();
+      if (!(await passwords.resetWith(token, password, pageAuditContext(request)))) throw notFound();
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return showForm(request, reply, token, check.user.email, { errors: { password: error.errors[0]?.message }, status: 422 });

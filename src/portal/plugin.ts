@@ -8,6 +8,7 @@ import { applicationRoutes } from './applications.ts';
 import { tokenPages } from './tokens.ts';
 import { setupPages } from './setup.ts';
 import { adminUserPages } from './admin-users.ts';
+import { adminAuditPages } from './admin-audit.ts';
 import { apiDocsPage } from './api-docs.ts';
 import { apiReferencePage } from './api-reference.ts';
 import { accountPages } from './account.ts';
@@ -32,6 +33,7 @@ export function portalPlugin(app: FastifyInstance, services: Services): void {
   authorizedAppsPage(app, services);
   accountPages(app, services);
   adminUserPages(app, services);
+  adminAuditPages(app, services);
   apiDocsPage(app, services);
   apiReferencePage(app);
   devicePages(app, services);

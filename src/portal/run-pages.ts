@@ -13,6 +13,7 @@ import { html, type Html } from '../web/html.ts';
 import { me, renderPage } from '../web/page-layer.ts';
 import { PAGE_HEADERS, seeOther, sendPage } from '../web/respond.ts';
 import { processPath, runPath, statusBadge } from './process-pages.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 const duration = (from: string | null, to: string | null): string => {
   if (!from) return '—';
@@ -96,12 +97,12 @@ export function runPages(app: FastifyInstance, services: Services): void {
     return sendPage(reply, renderPage(request, { title: run.name, body, section: '/processes' }));
   });
 
-  app.get<P>('/processruns/:id/timeline', { schema: { params } }, async (request, reply) => {
+  app.get<P>('/processruns/:id/timeline', { schema: { params }, config: { fragment: true } }, async (request, reply) => {
     const { run, steps, events } = await parts(request, request.params.id);
     return reply.code(200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(timeline(run, steps, events, me(request).session.csrfToken).value);
   });
 
-  app.get<P>('/processruns/:id/live', { schema: { params } }, async (request, reply) => {
+  app.get<P>('/processruns/:id/live', { schema: { params }, config: { fragment: true } }, async (request, reply) => {
     const { run, workspaceId } = await ownRun(request, request.params.id);
     const lastEventId = Number(/^\d{1,15}$/.test(String(request.headers['last-event-id'] ?? '')) ? request.headers['last-event-id'] : 0);
     reply.hijack();
@@ -127,13 +128,13 @@ export function runPages(app: FastifyInstance, services: Services): void {
   };
 
   app.post<P>('/processruns/:id/cancel', { schema: { params }, config: { returnTo: backToRun } }, async (request, reply) =>
-    act(request, reply, (ws) => runs.cancel(ws, request.params.id, me(request).user.email), 'The run was cancelled.'));
+    act(request, reply, (ws) => runs.cancel(ws, request.params.id, me(request).user.email, pageAuditContext(request)), 'The run was cancelled.'));
 
   app.post<SP>('/processruns/:id/steps/:stepId/decide', { schema: { params: stepParams }, config: { returnTo: backToRun } }, async (request, reply) => {
     const decision = request.form.decision;
     if (decision !== 'approve' && decision !== 'reject') throw new PageError(400, 'Choose Approve or Reject.', 'Invalid request');
     const comment = (request.form.comment ?? '').trim().slice(0, 2000) || null;
-    return act(request, reply, (ws) => runs.decide(ws, request.params.id, request.params.stepId, decision === 'approve', comment, me(request).user.email),
+    return act(request, reply, (ws) => runs.decide(ws, request.params.id, request.params.stepId, decision === 'approve', comment, me(request).user.email, pageAuditContext(request)),
       decision === 'approve' ? 'Approved.' : 'Rejected: the run has failed.');
   });
 

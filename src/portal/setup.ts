@@ -10,6 +10,7 @@ import { html } from '../web/html.ts';
 import { renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { fieldError, invalidAttrs, newPasswordFields } from '../web/widgets.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 interface FormState {
   email: string;
@@ -59,7 +60,7 @@ ${newPasswordFields('setup', errors, { password: 'Password', confirm: 'Confirm p
     }
     let user;
     try {
-      user = await firstRun.createAdmin(token, { email, password });
+      user = await firstRun.createAdmin(token, { email, password }, pageAuditContext(request));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const errors: FormState['errors'] = {};

@@ -8,6 +8,7 @@ import { renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { signInContext } from '../oauth/authorize-request.ts';
 import { durationInWords } from '../duration.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 /**
  * `value` if it is a path on this origin, else `/`. Browsers read `//host`
@@ -63,7 +64,7 @@ ${state.info && !state.error ? html`<p class="notice" role="status">${state.info
     const fields = request.form;
     const returnTo = safeReturnTo(fields.return_to);
     const email = fields.email ?? '';
-    const result = await credentials.check(email, fields.password ?? '', request.ip);
+    const result = await credentials.signIn(email, fields.password ?? '', 'password_form', pageAuditContext(request));
     if (!result.ok && result.reason === 'throttled') {
       reply.header('retry-after', String(result.retryAfter));
       return showForm(request, reply, returnTo, {

@@ -13,6 +13,7 @@ import { me, renderPage } from '../web/page-layer.ts';
 import { seeOther, sendPage } from '../web/respond.ts';
 import { confirmCard, COPY_SCRIPT_TAG, copyButton, dateOf, fieldError, invalidAttrs } from '../web/widgets.ts';
 import { OneTimeFlash } from '../web/flash.ts';
+import { pageAuditContext } from '../web/audit-context.ts';
 
 const PATH = '/tokens';
 /** The expiry choices, as the select offers them; `none` means no expiry. */
@@ -174,7 +175,7 @@ export function tokenPages(app: FastifyInstance, services: Services): void {
     if (Object.keys(form.errors).length > 0) return showErrors();
     try {
       const days = EXPIRY_CHOICES.find((c) => c.value === form.expiry)!.days;
-      const { token, record } = await pats.create(user.id, { name: form.name, scopes: form.scopes, expiresInDays: days });
+      const { token, record } = await pats.create(user.id, { name: form.name, scopes: form.scopes, expiresInDays: days }, pageAuditContext(request));
       flash.put(session.idHash, 'new-token', { token, name: record.name });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -200,7 +201,7 @@ export function tokenPages(app: FastifyInstance, services: Services): void {
   app.post<{ Params: { id: string } }>(`${PATH}/:id/revoke`, { schema: idParams, config: { returnTo: PATH } }, async (request, reply) => {
     const token = await activeToken(request, request.params.id);
     try {
-      await pats.revoke(me(request).user.id, token.id);
+      await pats.revoke(me(request).user.id, token.id, pageAuditContext(request));
     } catch (error) {
       if (error instanceof NotFoundError) throw new PageError(404, 'That token does not exist or was already revoked.', 'Token not found');
       throw error;

@@ -1,14 +1,15 @@
 // How the engine's parts hear of changes: a run is due now (wake the
 // workers), a run changed (live event streams), a run was cancelled (abort
-// its step wherever it runs), webhook messages wait (wake the dispatcher).
+// its step wherever it runs), webhook messages wait (wake the dispatcher);
+// and the revocation feed has news (read it now, not at the next poll).
 // On SQLite, one node: an in-process emitter. On PostgreSQL, the same, plus
 // LISTEN/NOTIFY, so that every node hears every other (notifications of one
 // event-loop turn go out as one NOTIFY).
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
-export type Signal = 'wake' | 'run' | 'cancel' | 'webhooks';
-const SIGNALS: ReadonlySet<string> = new Set(['wake', 'run', 'cancel', 'webhooks']);
+export type Signal = 'wake' | 'run' | 'cancel' | 'webhooks' | 'revocations';
+const SIGNALS: ReadonlySet<string> = new Set(['wake', 'run', 'cancel', 'webhooks', 'revocations']);
 
 export interface Notifier {
   publish(signal: Signal, payload?: string): void;
@@ -41,18 +42,23 @@ export class PostgresNotifier extends LocalNotifier {
   readonly #url: string;
   readonly #node: string;
   readonly #onError: (error: Error) => void;
+  readonly #timeoutMs: number;
   #channel = '';
   #listener: pg.Client | undefined;
   #sender: pg.Client | undefined;
   #outbox: string[] = [];
   #stopped = false;
 
-  /** `node`: this node's id, so it does not hear its own notifications twice. */
-  constructor(databaseUrl: string, node: string, onError: (error: Error) => void = () => {}) {
+  /**
+   * `node`: this node's id, so it does not hear its own notifications twice.
+   * `onError` hears of each lost connection once; it is then made again every second until it works.
+   */
+  constructor(databaseUrl: string, node: string, onError: (error: Error) => void = () => {}, timeoutMs = 10_000) {
     super();
     this.#url = databaseUrl;
     this.#node = node;
     this.#onError = onError;
+    this.#timeoutMs = timeoutMs;
   }
 
   override publish(signal: Signal, payload = ''): void {
@@ -62,25 +68,65 @@ export class PostgresNotifier extends LocalNotifier {
     this.#outbox.push(`${signal} ${payload}`);
   }
 
-  override async start(): Promise<void> {
-    this.#listener = new pg.Client({ connectionString: this.#url });
-    this.#sender = new pg.Client({ connectionString: this.#url });
-    for (const client of [this.#listener, this.#sender]) client.on('error', (error) => this.#onError(error));
-    await Promise.all([this.#listener.connect(), this.#sender.connect()]);
-    // One channel per schema: servers sharing a database in other schemas are not told.
-    const { rows } = await this.#listener.query<{ schema: string }>('select current_schema() as schema');
-    this.#channel = `gatehouse_${(rows[0]?.schema ?? 'public').replace(/[^a-z0-9_]/gi, '_')}`.slice(0, 63);
-    this.#listener.on('notification', (message) => {
-      if (message.channel !== this.#channel || !message.payload) return;
-      const [from, ...lines] = message.payload.split('\n');
-      if (from === this.#node) return;
-      for (const line of lines) {
-        const space = line.indexOf(' ');
-        const signal = line.slice(0, space);
-        if (SIGNALS.has(signal)) super.publish(signal as Signal, line.slice(space + 1));
-      }
-    });
-    await this.#listener.query(`LISTEN ${this.#channel}`);
+  override start(): Promise<void> {
+    return this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const options = { connectionString: this.#url, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, keepAlive: true };
+    const listener = new pg.Client(options);
+    const sender = new pg.Client(options);
+    const lost = (error?: Error) => this.#lost(listener, sender, error);
+    for (const client of [listener, sender]) {
+      client.on('error', lost);
+      client.on('end', () => lost());
+    }
+    try {
+      await Promise.all([listener.connect(), sender.connect()]);
+      // One channel per schema: servers sharing a database in other schemas are not told.
+      const { rows } = await listener.query<{ schema: string }>('select current_schema() as schema');
+      this.#channel = `gatehouse_${(rows[0]?.schema ?? 'public').replace(/[^a-z0-9_]/gi, '_')}`.slice(0, 63);
+      listener.on('notification', (message) => this.#heard(message));
+      await listener.query(`LISTEN ${this.#channel}`);
+    } catch (error) {
+      await Promise.allSettled([listener.end(), sender.end()]);
+      throw error;
+    }
+    if (this.#stopped) {
+      await Promise.allSettled([listener.end(), sender.end()]);
+      return;
+    }
+    this.#listener = listener;
+    this.#sender = sender;
+  }
+
+  #heard(message: pg.Notification): void {
+    if (message.channel !== this.#channel || !message.payload) return;
+    const [from, ...lines] = message.payload.split('\n');
+    if (from === this.#node) return;
+    for (const line of lines) {
+      const space = line.indexOf(' ');
+      const signal = line.slice(0, space);
+      if (SIGNALS.has(signal)) super.publish(signal as Signal, line.slice(space + 1));
+    }
+  }
+
+  /** A connection was lost (a database restart, a network cut): told once, then connected again every second. */
+  #lost(listener: pg.Client, sender: pg.Client, error?: Error): void {
+    if (this.#stopped || this.#listener !== listener) return;
+    this.#listener = undefined;
+    this.#sender = undefined;
+    void Promise.allSettled([listener.end(), sender.end()]);
+    this.#onError(error ?? new Error('Connection terminated'));
+    const retry = () => setTimeout(() => {
+      if (this.#stopped) return;
+      // What other nodes said meanwhile is lost: the workers look for due work themselves.
+      this.#connect().then(() => {
+        super.publish('wake');
+        super.publish('webhooks');
+      }, retry);
+    }, 1000).unref();
+    retry();
   }
 
   override async stop(): Promise<void> {

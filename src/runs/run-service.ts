@@ -10,6 +10,8 @@ import { isoTime, newId, newSortableId } from '../ids.ts';
 import { RunChange } from './run-change.ts';
 import { RunConflict, type RunWriter } from './run-writer.ts';
 import { FINAL_RUN_STATUSES, type JsonObject, type Run, type RunEvent, type RunPage, type RunStatus, type StepRun } from './run.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export const MAX_RUN_PAGE = 100;
 const MAX_DATA_BYTES = 256 * 1024;
@@ -25,11 +27,13 @@ export class RunService {
   readonly #store: Store;
   readonly #writer: RunWriter;
   readonly #processes: ProcessService;
+  readonly #audit: AuditLog;
 
-  constructor(deps: { store: Store; writer: RunWriter; processes: ProcessService }) {
+  constructor(deps: { store: Store; writer: RunWriter; processes: ProcessService; audit: AuditLog }) {
     this.#store = deps.store;
     this.#writer = deps.writer;
     this.#processes = deps.processes;
+    this.#audit = deps.audit;
   }
 
   /** A run of the process with a copy of its steps, NotStarted unless `start` says so. */
@@ -115,12 +119,18 @@ export class RunService {
     return this.#store.runs.events(runId, afterId, limit);
   }
 
-  /** Cancels at once: a step in flight is aborted, a waiting approval or delay released. */
-  cancel(workspaceId: string, runId: string, actor: string): Promise<Run> {
-    return this.#act(workspaceId, runId, (change) => {
+  /**
+   * Cancels at once: a step in flight is aborted, a waiting approval or delay
+   * released. `actor` is the name the run's timeline shows; `audit` who it is.
+   */
+  async cancel(workspaceId: string, runId: string, actor: string, audit: AuditContext): Promise<Run> {
+    const run = await this.#act(workspaceId, runId, (change) => {
       if (change.isFinal) throw new ConflictError(`run ${runId} is already ${change.run.status}`);
       change.cancel(actor);
     }, 'cancel');
+    // After the commit: the writer's one-statement commit has no room for it.
+    await this.#audit.record(audit, 'run.cancelled', { type: 'run', id: runId }, { workspace_id: workspaceId, process_id: run.processId });
+    return run;
   }
 
   /** Runs the step again, and every step after it; the ones before keep their results. */
@@ -143,15 +153,17 @@ export class RunService {
     });
   }
 
-  /** Approves or rejects a waiting approval step. */
-  decide(workspaceId: string, runId: string, stepId: string, approve: boolean, comment: string | null, actor: string): Promise<Run> {
+  /** Approves or rejects a waiting approval step; `actor` as for cancel. */
+  async decide(workspaceId: string, runId: string, stepId: string, approve: boolean, comment: string | null, actor: string, audit: AuditContext): Promise<Run> {
     if (comment !== null && comment.length > 2000) throw new ValidationError([{ field: 'comment', message: 'must be at most 2000 characters' }]);
-    return this.#act(workspaceId, runId, (change) => {
+    let stepName = '';
+    const run = await this.#act(workspaceId, runId, (change) => {
       const step = change.step(stepId);
       if (!step) throw new NotFoundError(`run ${runId} has no step ${stepId}`);
       if (step.kind !== 'approval' || step.status !== 'Waiting' || change.isFinal) {
         throw new ConflictError(`step ${step.name} is ${step.status}${step.kind === 'approval' ? '' : ' and is not an approval'}; only a waiting approval can be ${approve ? 'approved' : 'rejected'}`);
       }
+      stepName = step.name;
       change.signals.push({ id: newId('sg-'), runId, stepRunId: step.id, kind: approve ? 'approve' : 'reject', comment, decidedBy: actor, at: change.at });
       const decision = { decision: approve ? 'approved' : 'rejected', by: actor, comment, at: change.at };
       if (approve) {
@@ -164,6 +176,8 @@ export class RunService {
         change.fail(step, `rejected by ${actor}${comment ? `: ${comment}` : ''}`, false);
       }
     });
+    await this.#audit.record(audit, approve ? 'run.approved' : 'run.rejected', { type: 'run', id: runId }, { workspace_id: workspaceId, process_id: run.processId, step: stepName });
+    return run;
   }
 
   #start(change: RunChange, actor: string): void {

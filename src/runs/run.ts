@@ -152,4 +152,8 @@ export interface RunRepository {
   releaseLeases(owner: string | null): Promise<number>;
   /** How many runs are due now or later (for metrics and the bench). */
   countDue(): Promise<number>;
+  /** How many runs are in each status (metrics, at scrape time); a status with none may be absent. */
+  countByStatus(): Promise<Partial<Record<RunStatus, number>>>;
+  /** How many runs are due at `now` and held by no live lease: the engine's queue (metrics). */
+  countQueued(now: string): Promise<number>;
 }

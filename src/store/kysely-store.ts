@@ -1,9 +1,9 @@
 // KyselyStore: the Store on Kysely, for SQLite and PostgreSQL alike. It only
 // aggregates the repositories (one file each in kysely/) and adds what spans
 // them: transactions, the janitor's purge, migrations.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { Store } from './store.ts';
+import type { PurgeCutoffs, Purgeable, Store } from './store.ts';
 import type { ClientRepository } from '../client/client.ts';
 import type { AuthorizationCodeRepository, AuthorizationRepository, ConsentRepository } from '../oauth/authorization.ts';
 import type { DeviceAuthorizationRepository } from '../oauth/device/device-authorization.ts';
@@ -17,8 +17,10 @@ import type { WebhookRepository } from '../webhooks/webhook.ts';
 import type { AttemptCounterRepository } from '../security/attempt-counter.ts';
 import type { ServerSecretRepository } from '../security/server-secret.ts';
 import type { PasswordResetRepository, SessionRepository, UserRepository, WorkspaceRepository } from '../user/user.ts';
-import { migrateToLatest } from './migrate.ts';
-import { connect, dialectOf, type Dialect } from './connect.ts';
+import type { AuditRepository } from '../audit/audit-event.ts';
+import { migrateToLatest, migrationsApplied } from './migrate.ts';
+import { connect, dialectOf, type Dialect, type PoolUsage } from './connect.ts';
+import { StoreAvailability } from './availability.ts';
 import { Users } from './kysely/users.ts';
 import { Workspaces } from './kysely/workspaces.ts';
 import { Clients } from './kysely/clients.ts';
@@ -37,16 +39,26 @@ import { ServerSecrets } from './kysely/server-secrets.ts';
 import { Steps } from './kysely/steps.ts';
 import { Runs } from './kysely/runs.ts';
 import { Webhooks } from './kysely/webhooks.ts';
+import { AuditEvents } from './kysely/audit-events.ts';
 
-/** Tables with rows that stop mattering at a time: [table, key column, time column]. */
-const EXPIRING = [
-  ['sessions', 'id_hash', 'expires_at'],
-  ['authorization_codes', 'code_hash', 'expires_at'],
-  ['device_authorizations', 'device_code_hash', 'expires_at'],
-  ['revocations', 'id', 'expires_at'],
-  ['attempt_counters', 'key', 'window_ends_at'],
-  ['password_resets', 'token_hash', 'expires_at'],
-] as const;
+/** Rows that stop mattering at a time in a column: [table, key column, time column]. */
+const EXPIRING = {
+  sessions: ['sessions', 'id_hash', 'expires_at'],
+  authorization_codes: ['authorization_codes', 'code_hash', 'expires_at'],
+  device_authorizations: ['device_authorizations', 'device_code_hash', 'expires_at'],
+  revocations: ['revocations', 'id', 'expires_at'],
+  attempt_counters: ['attempt_counters', 'key', 'window_ends_at'],
+  password_resets: ['password_resets', 'token_hash', 'expires_at'],
+  personal_access_tokens: ['personal_access_tokens', 'id', 'expires_at'],
+  // Out of the JWKS (every token they signed has expired): nothing can use them.
+  signing_keys: ['signing_keys', 'kid', 'removes_at'],
+} as const;
+
+/** How a store is opened: PostgreSQL's time limits (ms; 0 for none). */
+export interface OpenOptions {
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+}
 
 export class KyselyStore implements Store {
   readonly users: UserRepository;
@@ -67,13 +79,23 @@ export class KyselyStore implements Store {
   readonly deviceAuthorizations: DeviceAuthorizationRepository;
   readonly passwordResets: PasswordResetRepository;
   readonly serverSecrets: ServerSecretRepository;
+  readonly auditEvents: AuditRepository;
+  /** Whether the database answers; shared by a store and its transactions. */
+  readonly availability: StoreAvailability;
+  /** The PostgreSQL connection pool's use, for metrics; undefined on SQLite and inside transactions. */
+  databasePool: PoolUsage | undefined;
   readonly #db: Kysely<Database>;
-
   readonly #dialect: Dialect;
+  readonly #reopen: (() => { db: Kysely<Database> }) | undefined;
+  /** In a transaction: what runs once it commits. */
+  readonly #commitHooks: Array<() => void> | undefined;
 
-  constructor(db: Kysely<Database>, dialect: Dialect) {
+  constructor(db: Kysely<Database>, dialect: Dialect, availability = new StoreAvailability(), reopen?: () => { db: Kysely<Database> }, commitHooks?: Array<() => void>) {
     this.#db = db;
     this.#dialect = dialect;
+    this.availability = availability;
+    this.#reopen = reopen;
+    this.#commitHooks = commitHooks;
     this.users = new Users(db, dialect);
     this.workspaces = new Workspaces(db);
     this.clients = new Clients(db);
@@ -92,37 +114,118 @@ export class KyselyStore implements Store {
     this.deviceAuthorizations = new DeviceAuthorizations(db);
     this.passwordResets = new PasswordResets(db);
     this.serverSecrets = new ServerSecrets(db);
+    this.auditEvents = new AuditEvents(db, dialect);
   }
 
-  static open(databaseUrl: string): KyselyStore {
-    return new KyselyStore(connect(databaseUrl), dialectOf(databaseUrl));
+  static open(databaseUrl: string, options: OpenOptions = { connectTimeoutMs: 10_000, queryTimeoutMs: 0 }): KyselyStore {
+    const dialect = dialectOf(databaseUrl);
+    // While the database is down, a probe tries it every second: one round trip
+    // on PostgreSQL; on SQLite (whose failures are a read-only file or a full disk) a write.
+    let probe: () => Promise<void> = async () => {};
+    const availability = new StoreAvailability(() => probe());
+    const connection = connect(databaseUrl, { ...options, availability });
+    // Migrations get a connection without a query time limit: building an index may take long.
+    const reopen = () => connect(databaseUrl, { connectTimeoutMs: options.connectTimeoutMs, queryTimeoutMs: 0 });
+    const store = new KyselyStore(connection.db, dialect, availability, reopen);
+    store.databasePool = connection.pool;
+    probe = dialect === 'sqlite' ? () => store.checkWritable() : connection.ping;
+    return store;
   }
 
-  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.#db.isTransaction) return work(this);
-    return this.#db.transaction().execute((trx) => work(new KyselyStore(trx, this.#dialect)));
+    const hooks: Array<() => void> = [];
+    const result = await this.#db.transaction().execute((trx) => work(new KyselyStore(trx, this.#dialect, this.availability, undefined, hooks)));
+    for (const hook of hooks) hook();
+    return result;
   }
 
-  async purgeExpired(now: string, batch = 1000): Promise<number> {
-    let deleted = 0;
-    for (const [table, key, time] of EXPIRING) {
-      // Batches by key, oldest first, and a bounded number of them per run.
-      for (let round = 0; round < 50; round++) {
-        const result = await this.#db.deleteFrom(table).where(key, 'in', (eb) =>
-          eb.selectFrom(table).select(key).where(time, '<=', now).limit(batch)).executeTakeFirst();
-        const count = Number(result.numDeletedRows);
-        deleted += count;
-        if (count < batch) break;
-      }
+  afterCommit(hook: () => void): void {
+    if (this.#commitHooks) this.#commitHooks.push(hook);
+    else hook();
+  }
+
+  async purgeBatch(what: Purgeable, cutoffs: PurgeCutoffs, batch: number): Promise<number> {
+    const db = this.#db;
+    let result;
+    if (what === 'audit_events') return this.auditEvents.purgeOlderThan(cutoffs.auditBefore, batch);
+    if (what === 'authorizations') {
+      // A refresh-token family is over once it cannot be refreshed and every
+      // access token issued from it has expired (or it was revoked that long ago).
+      result = await db.deleteFrom('authorizations').where('id', 'in', (eb) => eb.selectFrom('authorizations').select('id').where((w) => w.or([
+        w.and([w('revoked_at', 'is not', null), w('revoked_at', '<=', cutoffs.accessTokensFrom)]),
+        w.and([
+          w.or([w('refresh_expires_at', 'is', null), w('refresh_expires_at', '<=', cutoffs.now)]),
+          w(w.fn.coalesce('refresh_issued_at', 'created_at'), '<=', cutoffs.accessTokensFrom),
+        ]),
+      ])).limit(batch)).executeTakeFirst();
+    } else {
+      const [table, key, time] = EXPIRING[what];
+      // One batch of keys at a time: a purge never loads or locks a whole table.
+      result = await db.deleteFrom(table).where(key, 'in', (eb) =>
+        eb.selectFrom(table).select(key).where(time, '<=', cutoffs.now).limit(batch)).executeTakeFirst();
     }
-    return deleted;
+    return Number(result.numDeletedRows);
   }
 
-  migrate(): Promise<string[]> {
-    return migrateToLatest(this.#db);
+  async exclusively(name: string, work: () => Promise<void>): Promise<boolean> {
+    if (this.#dialect === 'sqlite') {
+      await work();
+      return true;
+    }
+    // A session-level advisory lock, held by one connection for the whole
+    // work; per schema, so that two installations in one database do not share it.
+    return this.#db.connection().execute(async (connection) => {
+      const key = sql`hashtext(current_schema() || ':' || ${name})`;
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}) as locked`.execute(connection);
+      if (!rows[0]?.locked) return false;
+      try {
+        await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(connection).catch(() => {});
+      }
+      return true;
+    });
   }
 
-  close(): Promise<void> {
-    return this.#db.destroy();
+  async migrate(): Promise<string[]> {
+    if (await migrationsApplied(this.#db)) return [];
+    if (!this.#reopen || this.#dialect === 'sqlite') return migrateToLatest(this.#db);
+    const { db } = this.#reopen();
+    try {
+      return await migrateToLatest(db);
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  async checkWritable(): Promise<void> {
+    // A write that is rolled back: a read-only file, a full disk or a
+    // read-only replica fails here, at start-up, rather than on every request.
+    const rolledBack = new Error('rolled back');
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        await sql`update kysely_migration_lock set is_locked = is_locked`.execute(trx);
+        throw rolledBack;
+      });
+    } catch (error) {
+      if (error !== rolledBack) throw error;
+    }
+  }
+
+  async ready(): Promise<{ ready: boolean; reason?: string }> {
+    if (!this.availability.up) return { ready: false, reason: `the database is unavailable: ${this.availability.status.reason}` };
+    try {
+      if (!(await migrationsApplied(this.#db))) return { ready: false, reason: 'migrations are pending' };
+      return { ready: true };
+    } catch (error) {
+      this.availability.failed(error);
+      return { ready: false, reason: 'the database does not answer' };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.availability.stop();
+    await this.#db.destroy();
   }
 }

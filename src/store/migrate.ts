@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { isStoreUnavailable } from './unavailable.ts';
 import * as initial from './migrations/001_initial.ts';
 import * as userGrants from './migrations/002_user_grants.ts';
 import * as tokensAndDevices from './migrations/003_tokens_and_devices.ts';
@@ -6,6 +7,8 @@ import * as clientSecretLookup from './migrations/004_client_secret_lookup.ts';
 import * as refreshOnAuthorization from './migrations/005_refresh_on_authorization.ts';
 import * as accounts from './migrations/006_accounts.ts';
 import * as engine from './migrations/007_engine.ts';
+import * as auditLog from './migrations/008_audit_log.ts';
+import * as keyRotation from './migrations/009_key_rotation.ts';
 
 // Migrations are listed here, not read from disk, so the set is fixed at build time.
 const migrations: Record<string, Migration> = {
@@ -16,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '005_refresh_on_authorization': refreshOnAuthorization,
   '006_accounts': accounts,
   '007_engine': engine,
+  '008_audit_log': auditLog,
+  '009_key_rotation': keyRotation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -47,6 +52,11 @@ async function runMigrator(db: Kysely<any>, schema: string | undefined): Promise
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** True if every migration this code knows is applied (readiness, and start-up's quick check). */
+export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
+  return upToDate(db, await currentSchema(db));
+}
+
 /** True if every known migration is recorded as applied; false if not, or if there is no record yet. */
 async function upToDate(db: Kysely<any>, schema: string | undefined): Promise<boolean> {
   const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table('kysely_migration');
@@ -54,7 +64,9 @@ async function upToDate(db: Kysely<any>, schema: string | undefined): Promise<bo
     const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
     const applied = new Set(rows.map((r) => r.name));
     return Object.keys(migrations).every((name) => applied.has(name));
-  } catch {
+  } catch (error) {
+    // No table yet means no migration yet; a database that does not answer is an error of its own.
+    if (isStoreUnavailable(error)) throw error;
     return false;
   }
 }
@@ -64,7 +76,8 @@ async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
   try {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     return rows[0]?.schema ?? undefined;
-  } catch {
+  } catch (error) {
+    if (isStoreUnavailable(error)) throw error;
     return undefined;
   }
 }

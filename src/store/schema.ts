@@ -64,7 +64,9 @@ export interface SigningKeysTable {
   private_jwk: string;
   public_jwk: string;
   created_at: string;
+  activates_at: string | null;
   retired_at: string | null;
+  removes_at: string | null;
 }
 
 export interface SessionsTable {
@@ -287,6 +289,22 @@ export interface WebhookDeliveriesTable {
   duration_ms: number;
 }
 
+/** The audit log (audit/audit-event.ts): who did what, when, from where; never a secret. */
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  action: string;
+  actor_kind: string;
+  actor_id: string | null;
+  client_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  /** A JSON object of facts about the action. */
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   workspaces: WorkspacesTable;
@@ -312,4 +330,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_messages: WebhookMessagesTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  audit_events: AuditEventsTable;
 }

@@ -9,21 +9,26 @@ import { NotFoundError } from '../errors.ts';
 import { now } from '../ids.ts';
 import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export class AccountAdmin {
   readonly #store: Store;
   readonly #revocations: RevocationList;
   readonly #pats: PersonalAccessTokenService;
   readonly #accessTtl: number;
+  readonly #audit: AuditLog;
 
-  constructor(deps: { store: Store; revocations: RevocationList; pats: PersonalAccessTokenService; accessTtlSeconds: number }) {
+  constructor(deps: { store: Store; revocations: RevocationList; pats: PersonalAccessTokenService; audit: AuditLog; accessTtlSeconds: number }) {
     this.#store = deps.store;
     this.#revocations = deps.revocations;
     this.#pats = deps.pats;
+    this.#audit = deps.audit;
     this.#accessTtl = deps.accessTtlSeconds;
   }
 
-  async disable(userId: string): Promise<void> {
+  /** `audit` is the admin, or the operator's CLI. */
+  async disable(userId: string, audit: AuditContext): Promise<void> {
     await this.#store.transaction(async (tx) => {
       const at = now();
       if (!(await tx.users.setDisabled(userId, at))) throw new NotFoundError(`no user ${userId}`);
@@ -36,14 +41,16 @@ export class AccountAdmin {
       await this.#revocations.revoke('user', userId, this.#accessTtl, tx);
       // So are those of the user's apps, on every node, which also drop their cached copies.
       for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.revoke('client', clientId, this.#accessTtl, tx);
+      await this.#audit.record(audit, 'user.disabled', { type: 'user', id: userId }, {}, tx);
     });
   }
 
   /** Lets the user sign in again, and their apps work again; old sessions and tokens stay revoked. */
-  async enable(userId: string): Promise<void> {
+  async enable(userId: string, audit: AuditContext): Promise<void> {
     await this.#store.transaction(async (tx) => {
       if (!(await tx.users.setDisabled(userId, null))) throw new NotFoundError(`no user ${userId}`);
       for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, tx);
+      await this.#audit.record(audit, 'user.enabled', { type: 'user', id: userId }, {}, tx);
     });
   }
 }

@@ -18,11 +18,16 @@ import type { User } from './user.ts';
 import { verifyPassword } from '../security/secrets.ts';
 import { Throttle, type ThrottleRule } from '../security/throttle.ts';
 import { normalizeEmail } from './email.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export type CredentialCheck =
   | { ok: true; user: User }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; retryAfter: number };
+
+/** Where a sign-in came from: the portal's form, or an app's password grant. */
+export type SignInMethod = 'password_form' | 'password_grant';
 
 // Verified when the email is unknown, so both cases take the same time.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -45,9 +50,29 @@ export function accountDelaySeconds(failures: number): number {
 export class CredentialChecker {
   readonly #store: Store;
   readonly #throttle: Throttle;
-  constructor(store: Store) {
+  readonly #audit: AuditLog;
+  constructor(store: Store, audit: AuditLog) {
     this.#store = store;
     this.#throttle = new Throttle(store.attemptCounters);
+    this.#audit = audit;
+  }
+
+  /**
+   * A sign-in: `check`, then the audit log records how it went. `audit` is
+   * who asks (a visitor, or the app of a password grant); a success is
+   * recorded as the user's own. A failure names the account only if it
+   * exists: an unknown "email" may be a password typed in the wrong field.
+   */
+  async signIn(email: string, password: string, method: SignInMethod, audit: AuditContext & { ip: string }): Promise<CredentialCheck> {
+    const result = await this.check(email, password, audit.ip);
+    if (result.ok) {
+      const { user } = result;
+      await this.#audit.record({ ...audit, actorKind: 'user', actorId: user.id }, 'sign_in.succeeded', { type: 'user', id: user.id }, { method });
+      return result;
+    }
+    const user = await this.#store.users.findByEmail(normalizeEmail(email));
+    await this.#audit.record(audit, 'sign_in.failed', user ? { type: 'user', id: user.id } : null, { method, reason: result.reason, known_account: user !== undefined });
+    return result;
   }
 
   async check(email: string, password: string, ip: string): Promise<CredentialCheck> {

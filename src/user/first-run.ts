@@ -7,6 +7,7 @@ import type { Store } from '../store/store.ts';
 import type { User } from './user.ts';
 import { hashSecret, randomToken, safeEqual } from '../security/secrets.ts';
 import type { UserService } from './user-service.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 /** 32 bytes = 256 random bits. */
 const TOKEN_BYTES = 32;
@@ -40,15 +41,16 @@ export class FirstRunSetup {
   /**
    * Creates the first admin if `token` is the live set-up token; null when it
    * is not (or another submission is being handled). Throws the UserService's
-   * ValidationError, leaving the token live for a corrected try.
+   * ValidationError, leaving the token live for a corrected try. The audit
+   * log records the registration with `audit` (the visitor, not signed in).
    */
-  async createAdmin(token: unknown, input: { email: string; password: string }): Promise<User | null> {
+  async createAdmin(token: unknown, input: { email: string; password: string }, audit: AuditContext): Promise<User | null> {
     // Claimed before the first await, so two submissions on this node cannot both create an admin.
     if (this.#busy) return null;
     this.#busy = true;
     try {
       if (!(await this.#check(token))) return null;
-      const user = await this.#users.create({ email: input.email, password: input.password, admin: true });
+      const user = await this.#users.create({ email: input.email, password: input.password, admin: true }, audit);
       this.#tokenHash = null;
       return user;
     } finally {

@@ -10,6 +10,8 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { CredentialChecker } from './credentials.ts';
 import { passwordProblem } from './password-policy.ts';
 import { durationInWords } from '../duration.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export const RESET_PATH = '/reset-password';
 
@@ -29,10 +31,12 @@ export class PasswordService {
   readonly #issuer: string;
   readonly #resetTtlMs: number;
   readonly #mailer: Mailer | null;
+  readonly #audit: AuditLog;
 
-  constructor(deps: { store: Store; credentials: CredentialChecker; issuer: string; resetTtlSeconds: number; mailer: Mailer | null }) {
+  constructor(deps: { store: Store; credentials: CredentialChecker; audit: AuditLog; issuer: string; resetTtlSeconds: number; mailer: Mailer | null }) {
     this.#store = deps.store;
     this.#credentials = deps.credentials;
+    this.#audit = deps.audit;
     this.#issuer = deps.issuer;
     this.#resetTtlMs = deps.resetTtlSeconds * 1000;
     this.#mailer = deps.mailer;
@@ -43,7 +47,7 @@ export class PasswordService {
    * sign-in does, throttled); every session but `keepSessionHash` ends.
    * Returns how many sessions ended.
    */
-  async change(user: User, input: { current: string; next: string; ip: string; keepSessionHash: string }): Promise<number> {
+  async change(user: User, input: { current: string; next: string; ip: string; keepSessionHash: string }, audit: AuditContext): Promise<number> {
     const check = await this.#credentials.check(user.email, input.current, input.ip);
     if (!check.ok && check.reason === 'throttled') {
       throw new ValidationError([{ field: 'current', message: `Too many wrong passwords. Wait ${durationInWords(check.retryAfter)} and try again.` }]);
@@ -54,20 +58,28 @@ export class PasswordService {
     return this.#store.transaction(async (tx) => {
       await tx.users.setPasswordHash(user.id, hash);
       await tx.passwordResets.expireForUser(user.id, now());
-      return tx.sessions.deleteForUser(user.id, input.keepSessionHash);
+      const ended = await tx.sessions.deleteForUser(user.id, input.keepSessionHash);
+      await this.#audit.record(audit, 'password.changed', { type: 'user', id: user.id }, { sessions_ended: ended }, tx);
+      return ended;
     });
   }
 
-  /** Issues a one-time reset link for a user (earlier unused links stop working); emails it if mail is set up. */
-  async issueReset(userId: string, createdBy: string): Promise<IssuedReset> {
+  /**
+   * Issues a one-time reset link for a user (earlier unused links stop
+   * working); emails it if mail is set up. `audit` is the admin, or the
+   * operator's CLI; the log never holds the link.
+   */
+  async issueReset(userId: string, audit: AuditContext): Promise<IssuedReset> {
     const user = await this.#store.users.findById(userId);
     if (!user) throw new NotFoundError(`no user ${userId}`);
     const token = randomToken(32);
     const at = Date.now();
     const expiresAt = isoTime(at + this.#resetTtlMs);
+    const createdBy = audit.actorKind === 'operator' ? 'cli' : audit.actorId ?? audit.actorKind;
     await this.#store.transaction(async (tx) => {
       await tx.passwordResets.expireForUser(user.id, isoTime(at));
       await tx.passwordResets.insert({ tokenHash: hashSecret(token), userId: user.id, createdBy, createdAt: isoTime(at), expiresAt, usedAt: null });
+      await this.#audit.record(audit, 'password.reset_issued', { type: 'user', id: user.id }, { expires_at: expiresAt, by_mail: this.#mailer !== null }, tx);
     });
     const url = `${this.#issuer}${RESET_PATH}?token=${token}`;
     if (!this.#mailer) return { url, expiresAt, emailed: false };
@@ -92,8 +104,9 @@ export class PasswordService {
    * Sets a new password with a reset token, once: the token is used up in the
    * same transaction, and every session of the user ends. False if the token
    * is no longer good (used, expired, or used by a concurrent request).
+   * `audit` is the visitor who followed the link.
    */
-  async resetWith(token: string, next: string): Promise<boolean> {
+  async resetWith(token: string, next: string, audit: AuditContext): Promise<boolean> {
     const check = await this.checkReset(token);
     if (!check.ok) return false;
     this.#checkNew(next);
@@ -103,6 +116,7 @@ export class PasswordService {
       await tx.users.setPasswordHash(check.user.id, hash);
       await tx.passwordResets.expireForUser(check.user.id, now());
       await tx.sessions.deleteForUser(check.user.id);
+      await this.#audit.record(audit, 'password.reset_completed', { type: 'user', id: check.user.id }, {}, tx);
       return true;
     });
   }

@@ -5,18 +5,26 @@ import { hashPassword } from '../security/secrets.ts';
 import { newId, now } from '../ids.ts';
 import { emailProblem, normalizeEmail } from './email.ts';
 import { passwordProblem } from './password-policy.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditContext } from '../audit/audit-event.ts';
 
 export { normalizeEmail } from './email.ts';
 export { MIN_PASSWORD_LENGTH } from './password-policy.ts';
 
 export class UserService {
   readonly #store: Store;
-  constructor(store: Store) {
+  readonly #audit: AuditLog;
+  constructor(store: Store, audit: AuditLog) {
     this.#store = store;
+    this.#audit = audit;
   }
 
-  /** Creates a user together with their personal workspace, in one transaction. */
-  async create(input: { email: string; password: string; admin?: boolean }): Promise<User> {
+  /**
+   * Creates a user together with their personal workspace, in one
+   * transaction; `audit` says who registered them (an admin, the operator,
+   * the first-run set-up).
+   */
+  async create(input: { email: string; password: string; admin?: boolean }, audit: AuditContext): Promise<User> {
     const email = normalizeEmail(input.email);
     const errors: FieldError[] = [];
     const badEmail = emailProblem(email);
@@ -34,6 +42,7 @@ export class UserService {
       const workspace = { id: newId('w-'), name: `${email} (personal)`, personalOwnerId: user.id, createdAt: at };
       await tx.workspaces.insert(workspace);
       await tx.workspaces.addMember(workspace.id, user.id, 'owner', at);
+      await this.#audit.record(audit, 'user.registered', { type: 'user', id: user.id }, { email, admin: user.isAdmin }, tx);
       return user;
     });
   }

@@ -5,6 +5,7 @@ import { DuplicateParameterError } from '../http/form-body.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
 import { sendPage } from './respond.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 
 /** An error shown to the user as a page with this status and message. */
 export class PageError extends Error {
@@ -38,6 +39,9 @@ export function pageErrorHandler(error: FastifyError, request: FastifyRequest, r
   if (status === 404) return sendErrorPage(reply, notFound());
   if (status === 415) return sendErrorPage(reply, new PageError(415, 'This form must be sent as a normal HTML form.', 'Invalid request'));
   if (status >= 400 && status < 500) return sendErrorPage(reply, new PageError(status, 'The request could not be understood. Check the address, or go back and try again.', 'Invalid request'));
+  if (isStoreUnavailable(error)) {
+    return sendErrorPage(reply, new PageError(503, 'Gatehouse cannot reach its database just now. Please try again in a few seconds.', 'Temporarily unavailable', { 'retry-after': String(RETRY_AFTER_SECONDS) }));
+  }
   request.log.error({ err: error }, 'unexpected error on a page');
   return sendErrorPage(reply, new PageError(500, 'The server met an unexpected error. Please try again later.'));
 }

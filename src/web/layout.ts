@@ -23,6 +23,7 @@ const PORTAL_LINKS: Array<{ href: string; label: string; adminOnly?: boolean }> 
   { href: '/account/authorized-apps', label: 'Authorized apps' },
   { href: '/docs', label: 'API' },
   { href: '/admin/users', label: 'Users', adminOnly: true },
+  { href: '/admin/audit', label: 'Audit', adminOnly: true },
 ];
 
 export function page(options: PageOptions): string {

@@ -45,6 +45,11 @@ declare module 'fastify' {
      * GET. Default: the POST's own path. Null: refuse with an error page.
      */
     returnTo?: string | null | ((request: FastifyRequest) => string);
+    /**
+     * A part of a page fetched by its script (a live timeline, a stream), not
+     * a page: it must not take the one-time notice meant for the next page.
+     */
+    fragment?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in user; never null on `user` and `admin` routes. */
@@ -129,7 +134,7 @@ export async function registerPageLayer(app: FastifyInstance, deps: PageLayerDep
     if (access === 'public') return;
     const signedIn = await sessions.current(request);
     request.signedIn = signedIn;
-    if (signedIn && request.method === 'GET') request.notice = notices.take(signedIn.session.idHash, 'notice');
+    if (signedIn && request.method === 'GET' && !config.fragment) request.notice = notices.take(signedIn.session.idHash, 'notice');
     if (access === 'optional') return;
     if (!signedIn) {
       const isRead = request.method === 'GET' || request.method === 'HEAD';

@@ -15,6 +15,14 @@ import type { WebhookEndpoint, WebhookMessage } from './webhook.ts';
 
 const TIMEOUT_MS = 10_000;
 
+/** A delivery attempt's outcome: failed means a retry is scheduled; given_up, that none is left (or the endpoint is disabled). */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'given_up';
+
+/** Counts delivery attempts by outcome (metrics). */
+export interface DeliveryCounter {
+  inc(labels: { outcome: DeliveryOutcome }): void;
+}
+
 export interface DispatcherOptions {
   node: string;
   /** Seconds to wait before each retry; its length is how many retries a message gets. */
@@ -33,9 +41,11 @@ export class WebhookDispatcher {
   readonly #options: DispatcherOptions;
   readonly #loop: ClaimLoop<WebhookMessage>;
   readonly #onWake = () => this.#loop.poke();
+  readonly #deliveries: DeliveryCounter | undefined;
 
-  constructor(deps: { store: Store; http: OutboundHttp; secretOf: (endpoint: WebhookEndpoint) => string; notifier: Notifier; log: { error(details: object, message: string): void } }, options: DispatcherOptions) {
+  constructor(deps: { store: Store; http: OutboundHttp; secretOf: (endpoint: WebhookEndpoint) => string; notifier: Notifier; log: { error(details: object, message: string): void }; deliveries?: DeliveryCounter }, options: DispatcherOptions) {
     this.#store = deps.store;
+    this.#deliveries = deps.deliveries;
     this.#http = deps.http;
     this.#secretOf = deps.secretOf;
     this.#notifier = deps.notifier;
@@ -115,5 +125,7 @@ export class WebhookDispatcher {
       await tx.webhooks.insertDelivery(delivery);
       await tx.webhooks.saveMessage(next);
     });
+    // Counted once recorded: an attempt whose record was lost is made again, and counted then.
+    this.#deliveries?.inc({ outcome: delivered ? 'delivered' : next.status === 'failed' ? 'given_up' : 'failed' });
   }
 }

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { buildApp } from '../../src/app.ts';
 import { freshDatabase } from './server.ts';
+import { SYSTEM } from './audit.ts';
 
 export const TEST_ISSUER = 'http://gatehouse.test';
 
@@ -102,7 +103,7 @@ let users = 0;
 
 /** A user made through the service, with PASSWORD. */
 export function createTestUser(t: TestApp, options: { admin?: boolean; label?: string } = {}) {
-  return t.services.users.create({ email: `${options.label ?? 'user'}-${process.pid}-${++users}@example.test`, password: PASSWORD, admin: options.admin ?? false });
+  return t.services.users.create({ email: `${options.label ?? 'user'}-${process.pid}-${++users}@example.test`, password: PASSWORD, admin: options.admin ?? false }, SYSTEM);
 }
 
 /** A browser signed in as `user`; throws unless sign-in succeeded. */

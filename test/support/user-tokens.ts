@@ -72,8 +72,8 @@ export async function within(ms: number, check: () => Promise<boolean>): Promise
 
 /** Signs `claims` as an access token with the server's own key, read from its store. */
 export async function signWithServerKey(store: Store, claims: JWTPayload): Promise<string> {
-  const [key] = await store.signingKeys.listActive();
+  const [key] = await store.signingKeys.listPublished(new Date().toISOString());
   assert.ok(key, 'the server made a signing key');
-  const privateKey = await importJWK(key.privateJwk as JWK, 'ES256');
+  const privateKey = await importJWK(JSON.parse(key.privateJwk) as JWK, 'ES256');
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid }).sign(privateKey);
 }

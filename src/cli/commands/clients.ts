@@ -1,6 +1,6 @@
 import type { Client } from '../../client/client.ts';
 import type { Command } from '../command.ts';
-import { output, parse, required, UsageError } from '../command.ts';
+import { operatorContext, output, parse, required, UsageError } from '../command.ts';
 import { OPERATOR } from '../../client/client-service.ts';
 
 // What the CLI shows of a client; never a secret or its hash.
@@ -57,7 +57,7 @@ export const clientsCreate: Command = {
       isPublic: values.public ?? false,
       firstParty: values['first-party'] ?? false,
       requirePkce: values['require-pkce'] ?? false,
-    }, OPERATOR);
+    }, OPERATOR, operatorContext());
     output(context, values.json, { ...view(client), client_secret: clientSecret },
       `${describe(client)}\n${clientSecret ? `Client secret: ${clientSecret}\n\n${SECRET_WARNING}` : ''}`);
   },
@@ -93,7 +93,7 @@ export const clientsRotateSecret: Command = {
     if (!Number.isInteger(grace) || grace < 0 || grace > 30 * 86_400) {
       throw new UsageError('--grace must be a whole number of seconds, at most 30 days');
     }
-    const { client, clientSecret } = await (await context.services()).clients.rotateSecret(positionals[0]!, grace);
+    const { client, clientSecret } = await (await context.services()).clients.rotateSecret(positionals[0]!, grace, operatorContext());
     output(context, values.json, { client_id: client.clientId, client_secret: clientSecret, previous_secret_expires_at: client.previousSecretExpiresAt },
       `New client secret: ${clientSecret}\n${grace > 0 ? `The old secret works until ${client.previousSecretExpiresAt}.` : 'The old secret no longer works.'}\n\n${SECRET_WARNING}`);
   },
@@ -104,7 +104,7 @@ export const clientsDelete: Command = {
   usage: 'clients delete ID [--json]',
   async run(args, context) {
     const { values, positionals } = parse(args, {}, 1);
-    await (await context.services()).clients.delete(positionals[0]!);
+    await (await context.services()).clients.delete(positionals[0]!, operatorContext());
     output(context, values.json, { client_id: positionals[0], deleted: true }, `Deleted client ${positionals[0]}`);
   },
 };

@@ -1,7 +1,7 @@
 // `gatehouse runs …` and `gatehouse processes list|show`: what the API shows,
 // for an operator, across every workspace.
 import type { Command } from '../command.ts';
-import { output, parse, UsageError } from '../command.ts';
+import { operatorContext, output, parse, UsageError } from '../command.ts';
 import { toProcessJson, toStepJson } from '../../process/process-json.ts';
 import { toRunJson, toStepRunJson } from '../../runs/run-json.ts';
 import { RUN_STATUSES, type RunStatus } from '../../runs/run.ts';
@@ -49,7 +49,7 @@ export const runsCancel: Command = {
     // On PostgreSQL the node running the run's step hears of it at once; on SQLite within a third of the lease.
     await services.notifier.start();
     const run = await services.runs.find(positionals[0]!);
-    const cancelled = await services.runs.cancel(run.workspaceId, run.id, 'the operator (CLI)');
+    const cancelled = await services.runs.cancel(run.workspaceId, run.id, 'the operator (CLI)', operatorContext());
     output(context, values.json, toRunJson(cancelled), `Cancelled ${cancelled.id}`);
   },
 };

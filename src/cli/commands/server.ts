@@ -27,3 +27,19 @@ export const migrate: Command = {
     }
   },
 };
+
+export const purge: Command = {
+  name: 'purge',
+  usage: 'purge [--json]',
+  async run(args, context) {
+    const { values } = parse(args, {});
+    const services = await context.services();
+    const deleted = await services.janitor.run();
+    if (!deleted) {
+      output(context, values.json, { deleted: null }, 'Another node is purging right now; nothing was done.');
+      return;
+    }
+    const lines = Object.entries(deleted).filter(([, n]) => n > 0).map(([what, n]) => `  ${what}: ${n}`);
+    output(context, values.json, { deleted }, lines.length ? `Deleted:\n${lines.join('\n')}` : 'Nothing had expired.');
+  },
+};

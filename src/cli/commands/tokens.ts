@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { output, parse, required, UsageError } from '../command.ts';
+import { operatorContext, output, parse, required, UsageError } from '../command.ts';
 import { toPatJson } from '../../pat/pat-json.ts';
 import { NotFoundError } from '../../errors.ts';
 
@@ -14,7 +14,7 @@ export const tokensCreate: Command = {
     const services = await context.services();
     const user = await services.users.requireByEmail(values.user!);
     const scopes = (values.scope ?? ['process_read']).flatMap((s) => s.split(' ')).filter(Boolean);
-    const { token, record } = await services.pats.create(user.id, { name: values.name!, scopes, expiresInDays: days });
+    const { token, record } = await services.pats.create(user.id, { name: values.name!, scopes, expiresInDays: days }, operatorContext());
     output(context, values.json, { ...toPatJson(record), token },
       `Token ${record.id} (${record.name}): ${token}\n\nStore it now: it is shown this once and cannot be shown again.`);
   },
@@ -42,7 +42,7 @@ export const tokensRevoke: Command = {
     const id = positionals[0]!;
     const record = await services.store.personalAccessTokens.findById(id);
     if (!record) throw new NotFoundError(`no token ${id}`);
-    await services.pats.revoke(record.userId, id);
+    await services.pats.revoke(record.userId, id, operatorContext());
     output(context, values.json, { id, revoked: true }, `Revoked token ${id}`);
   },
 };

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { output, parse, required } from '../command.ts';
+import { operatorContext, output, parse, required } from '../command.ts';
 
 export const usersCreate: Command = {
   name: 'users create',
@@ -8,7 +8,7 @@ export const usersCreate: Command = {
     const { values } = parse(args, { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } });
     required(values, 'email', 'password');
     const { users } = await context.services();
-    const user = await users.create({ email: values.email!, password: values.password!, admin: values.admin ?? false });
+    const user = await users.create({ email: values.email!, password: values.password!, admin: values.admin ?? false }, operatorContext());
     output(context, values.json, { id: user.id, email: user.email, admin: user.isAdmin, created_at: user.createdAt },
       `Created user ${user.email} (${user.id})${user.isAdmin ? ' as admin' : ''}`);
   },
@@ -34,8 +34,8 @@ function toggle(name: 'disable' | 'enable'): Command {
       required(values, 'email');
       const services = await context.services();
       const user = await services.users.requireByEmail(values.email!);
-      if (name === 'disable') await services.accounts.disable(user.id);
-      else await services.accounts.enable(user.id);
+      if (name === 'disable') await services.accounts.disable(user.id, operatorContext());
+      else await services.accounts.enable(user.id, operatorContext());
       output(context, values.json, { id: user.id, email: user.email, disabled: name === 'disable' },
         `${name === 'disable' ? 'Disabled' : 'Enabled'} ${user.email}${name === 'disable' ? '; their sessions and tokens no longer work' : ''}`);
     },
@@ -53,7 +53,7 @@ export const usersResetPassword: Command = {
     required(values, 'email');
     const services = await context.services();
     const user = await services.users.requireByEmail(values.email!);
-    const reset = await services.passwords.issueReset(user.id, 'cli');
+    const reset = await services.passwords.issueReset(user.id, operatorContext());
     output(context, values.json, { email: user.email, url: reset.url, expires_at: reset.expiresAt, emailed: reset.emailed }, [
       reset.emailed ? `Emailed a one-time password-reset link to ${user.email}. It also is:` : `A one-time password-reset link for ${user.email}; give it to them through a channel you trust:`,
       '',

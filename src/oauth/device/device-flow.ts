@@ -9,6 +9,7 @@ import { hashSecret, randomToken } from '../../security/secrets.ts';
 import { now } from '../../ids.ts';
 import { resolveScopes } from '../scope-request.ts';
 import type { ConsentService } from '../consent-service.ts';
+import type { AuditContext } from '../../audit/audit-event.ts';
 import { Throttle, type ThrottleRule } from '../../security/throttle.ts';
 
 /**
@@ -112,12 +113,12 @@ export class DeviceFlow {
     return client && !client.ownerDisabled ? { device, client } : undefined;
   }
 
-  /** Approves or denies a request found by `enter`; false if it is no longer pending. */
-  async decide(userCodeInput: string, user: User, approve: boolean): Promise<boolean> {
+  /** Approves or denies a request found by `enter`; false if it is no longer pending. `audit` is the user (an approval is a consent). */
+  async decide(userCodeInput: string, user: User, approve: boolean, audit: AuditContext): Promise<boolean> {
     const found = await this.#pending(userCodeInput);
     if (!found) return false;
     const decided = await this.#store.deviceAuthorizations.decide(found.device.userCode, approve ? 'approved' : 'denied', user.id);
-    if (decided && approve) await this.#consents.grant(user.id, found.client.clientId, found.device.scopes);
+    if (decided && approve) await this.#consents.grant(user.id, found.client.clientId, found.device.scopes, audit);
     return decided;
   }
 }

@@ -7,6 +7,7 @@ import { PageError } from '../../web/error-page.ts';
 import { me, renderPage } from '../../web/page-layer.ts';
 import { seeOther, sendPage } from '../../web/respond.ts';
 import type { SignedIn } from '../../web/session.ts';
+import { pageAuditContext } from '../../web/audit-context.ts';
 import { AuthorizeRedirectError, formTargetOf, parseAuthorizeQuery, verifyAuthorizeRequest, type AuthorizeRequest, type ResponseTarget } from '../authorize-request.ts';
 import { CodeIssuer } from '../code-issuer.ts';
 import { OAuthError } from '../errors.ts';
@@ -24,8 +25,11 @@ export function authorizeEndpoint(app: FastifyInstance, services: Services): voi
   const { clients, consents, config } = services;
   const codes = new CodeIssuer(services.store, services.userTokens, config.authCodeTtl);
 
-  const redirectError = (reply: FastifyReply, target: ResponseTarget, error: OAuthError) =>
-    seeOther(reply, responseUrl(target, config.issuer, { error: error.error, error_description: error.message }));
+  const countFailure = services.metrics.failures('oauth');
+  const redirectError = (reply: FastifyReply, target: ResponseTarget, error: OAuthError) => {
+    countFailure(error.error);
+    return seeOther(reply, responseUrl(target, config.issuer, { error: error.error, error_description: error.message }));
+  };
 
   const sendCode = async (reply: FastifyReply, signedIn: SignedIn, request: AuthorizeRequest) => {
     const code = await codes.issue(signedIn.user, request);
@@ -71,7 +75,7 @@ export function authorizeEndpoint(app: FastifyInstance, services: Services): voi
       return redirectError(reply, verified, new OAuthError('access_denied', 'the user denied the request'));
     }
     if (fields.decision !== 'approve') throw new PageError(400, 'Choose Approve or Deny.', 'Invalid request');
-    await consents.grant(signedIn.user.id, verified.client.clientId, verified.scopes);
+    await consents.grant(signedIn.user.id, verified.client.clientId, verified.scopes, pageAuditContext(request));
     return sendCode(reply, signedIn, verified);
   });
 }

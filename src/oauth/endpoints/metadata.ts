@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Grant } from '../grants/grant.ts';
 import { SCOPES } from '../../scopes.ts';
-import { SIGNING_ALG } from '../keys/key-ring.ts';
+import { SIGNING_ALGS } from '../keys/key-ring.ts';
 
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
@@ -35,7 +35,7 @@ export function metadataEndpoint(app: FastifyInstance, deps: { issuer: string; g
     authorization_response_iss_parameter_supported: true,
     service_documentation: `${issuer}/docs`,
     // Access tokens are RFC 9068 JWTs signed with this algorithm.
-    access_token_signing_alg_values_supported: [SIGNING_ALG],
+    access_token_signing_alg_values_supported: [...SIGNING_ALGS],
   };
   app.get(METADATA_PATH, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(metadata));

@@ -7,8 +7,12 @@ import { NO_STORE, OAUTH_BODY_LIMIT, oauthBodySchema, paramsOf } from './params.
 
 const schema = oauthBodySchema('grant_type', 'client_id', 'client_secret', 'scope');
 
-export function tokenEndpoint(app: FastifyInstance, deps: { clientAuth: ClientAuthenticator; grants: Grant[] }): void {
+/** The counter of tokens issued with one grant type (metrics): resolved once per grant, bumped per token. */
+export type IssuedCounter = (grantType: string) => { inc(): void };
+
+export function tokenEndpoint(app: FastifyInstance, deps: { clientAuth: ClientAuthenticator; grants: Grant[]; issued: IssuedCounter }): void {
   const grants = new Map(deps.grants.map((g) => [g.type, g]));
+  const issued = new Map(deps.grants.map((g) => [g.type, deps.issued(g.type)]));
 
   app.post('/oauth/token', { schema, bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
     const params = paramsOf(request.body);
@@ -20,7 +24,9 @@ export function tokenEndpoint(app: FastifyInstance, deps: { clientAuth: ClientAu
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
     }
-    const response = await grant.handle({ client, params, ip: request.ip });
+    const response = await grant.handle({ client, params, ip: request.ip, requestId: request.id });
+    // Past handle(), the grant has issued its token (a device still pending threw).
+    issued.get(grantType)!.inc();
     return reply.headers(NO_STORE).send(response);
   });
 }

@@ -12,8 +12,10 @@ export interface TokenResponse {
 export interface GrantRequest {
   client: Client;
   params: Record<string, string>;
-  /** The caller's address, for throttling. */
+  /** The caller's address, for throttling (and the audit log of the grants that record one). */
   ip: string;
+  /** The request's id, for the audit log. */
+  requestId: string;
 }
 
 export interface Grant {

@@ -6,8 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { randomId128 } from '../../security/secrets.ts';
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { KeyRing } from '../keys/key-ring.ts';
-import { SIGNING_ALG } from '../keys/key-ring.ts';
-import { BatchSigner, signEs256 } from './es256.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../keys/key-ring.ts';
+import { BatchSigner, signJws } from './es256.ts';
 
 export interface AccessTokenClaims {
   iss: string;
@@ -67,8 +67,8 @@ export class AccessTokens {
    * client credentials grant's do, each in a turn of its own.
    */
   async issue(grant: AccessTokenGrant): Promise<IssuedAccessToken> {
-    const { input, privateKey, claims } = this.#unsigned(grant);
-    return { accessToken: `${input}.${await this.#signer.sign(input, privateKey)}`, expiresIn: this.#ttl, claims };
+    const { input, privateKey, alg, claims } = this.#unsigned(grant);
+    return { accessToken: `${input}.${await this.#signer.sign(input, privateKey, alg)}`, expiresIn: this.#ttl, claims };
   }
 
   /**
@@ -78,13 +78,13 @@ export class AccessTokens {
    * refresh grant 5% (measured).
    */
   issueNow(grant: AccessTokenGrant): IssuedAccessToken {
-    const { input, privateKey, claims } = this.#unsigned(grant);
-    return { accessToken: `${input}.${signEs256(input, privateKey)}`, expiresIn: this.#ttl, claims };
+    const { input, privateKey, alg, claims } = this.#unsigned(grant);
+    return { accessToken: `${input}.${signJws(input, privateKey, alg)}`, expiresIn: this.#ttl, claims };
   }
 
   /** The claims of a new token and its JWS signing input, with the key to sign it. */
-  #unsigned(grant: AccessTokenGrant): { input: string; privateKey: KeyObject; claims: AccessTokenClaims } {
-    const { kid, privateKey } = this.#keys.signing;
+  #unsigned(grant: AccessTokenGrant): { input: string; privateKey: KeyObject; alg: SigningAlg; claims: AccessTokenClaims } {
+    const { kid, alg, privateKey } = this.#keys.signing;
     const iat = Math.floor(Date.now() / 1000);
     const claims: AccessTokenClaims = {
       iss: this.#issuer,
@@ -98,8 +98,8 @@ export class AccessTokens {
       ws: grant.workspaceId,
       ...(grant.authorizationId ? { gid: grant.authorizationId } : {}),
     };
-    if (this.#header.kid !== kid) this.#header = { kid, segment: base64url({ alg: SIGNING_ALG, typ: 'at+jwt', kid }) };
-    return { input: `${this.#header.segment}.${base64url(claims)}`, privateKey, claims };
+    if (this.#header.kid !== kid) this.#header = { kid, segment: base64url({ alg, typ: 'at+jwt', kid }) };
+    return { input: `${this.#header.segment}.${base64url(claims)}`, privateKey, alg, claims };
   }
 
   /** Whether `token` is one verify() accepted and still holds (it may have expired since). */
@@ -128,11 +128,13 @@ export class AccessTokens {
   async #verifySignedToken(token: string): Promise<AccessTokenClaims> {
     try {
       const { payload } = await jwtVerify(token, async (header: JWTHeaderParameters) => {
-        const key = await this.#keys.verificationKey(header.kid);
-        if (!key) throw new InvalidTokenError('the access token was not signed by this server');
-        return key;
+        const found = await this.#keys.verificationKey(header.kid);
+        if (!found) throw new InvalidTokenError('the access token was not signed by this server');
+        // The key's own algorithm only: a token cannot pick another for it.
+        if (header.alg !== found.alg) throw new InvalidTokenError('the access token\'s alg does not match its key');
+        return found.key;
       }, {
-        algorithms: [SIGNING_ALG],
+        algorithms: [...SIGNING_ALGS],
         typ: 'at+jwt',
         issuer: this.#issuer,
         audience: this.#audience,

@@ -45,9 +45,16 @@ export function signEs256(input: string, key: KeyObject): string {
   return derToJose(sign('sha256', Buffer.from(input), key)).toString('base64url');
 }
 
+/** The base64url JWS signature of `input` with `key` of algorithm `alg` (ES256, or EdDSA with an Ed25519 key), made now. */
+export function signJws(input: string, key: KeyObject, alg: 'ES256' | 'EdDSA'): string {
+  // Ed25519 signs the message itself and its signature is already the 64 bytes JWS wants.
+  return alg === 'EdDSA' ? sign(null, Buffer.from(input), key).toString('base64url') : signEs256(input, key);
+}
+
 interface PendingSignature {
   input: string;
   key: KeyObject;
+  alg: 'ES256' | 'EdDSA';
   resolve: (signature: string) => void;
   reject: (error: unknown) => void;
 }
@@ -60,18 +67,18 @@ export class BatchSigner {
     this.#pending = [];
     for (const item of batch) {
       try {
-        item.resolve(signEs256(item.input, item.key));
+        item.resolve(signJws(item.input, item.key, item.alg));
       } catch (error) {
         item.reject(error);
       }
     }
   };
 
-  /** The base64url ES256 signature of `input`, made at the end of this turn. */
-  sign(input: string, key: KeyObject): Promise<string> {
+  /** The base64url signature of `input`, made at the end of this turn. */
+  sign(input: string, key: KeyObject, alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.#pending.length === 0) setImmediate(this.#flush);
-      this.#pending.push({ input, key, resolve, reject });
+      this.#pending.push({ input, key, alg, resolve, reject });
     });
   }
 }

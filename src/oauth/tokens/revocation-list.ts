@@ -2,9 +2,20 @@
 // store query. A revocation is written to the store, applied here at once, and
 // reaches other nodes (and the CLI's changes reach the server) by polling the
 // store every second.
+//
+// Memory is bounded by what is live: an entry is forgotten once every token it
+// refuses has expired (swept each minute), change notices are heard and never
+// kept, ids seen are kept for two minutes only (the poll overlaps 10 s), and a
+// start reads the feed a page at a time rather than in one result.
 import type { Revocation, RevocationKind } from './revocation.ts';
 import type { Store } from '../../store/store.ts';
 import { newId } from '../../ids.ts';
+
+/** How nodes tell each other the feed has news: the run notifier (LISTEN/NOTIFY on PostgreSQL) fits. */
+export interface NewsChannel {
+  publish(signal: 'revocations'): void;
+  on(signal: 'revocations', listener: () => void): void;
+}
 
 export interface RevocableToken {
   jti: string;
@@ -21,37 +32,110 @@ export const CHANGE_NOTICE_SECONDS = 60;
 const POLL_MS = 1_000;
 // Poll a little into the past, so an entry whose transaction committed late is not missed.
 const POLL_OVERLAP_MS = 10_000;
+const SWEEP_MS = 60_000;
+const START_PAGE = 5_000;
+/** Kinds that only tell listeners of a change: nothing to keep. */
+const NOTICES: ReadonlySet<RevocationKind> = new Set(['client_changed', 'process_changed', 'webhooks_changed', 'keys_changed']);
 
 export class RevocationList {
   readonly #store: Store;
   /** kind → value → when it was revoked (ms); a token issued before then is refused. */
   readonly #entries = new Map<RevocationKind, Map<string, number>>();
-  readonly #seen = new Set<string>();
+  /** Entries by the minute they expire in, for the sweep: [kind, value, revokedAt]. */
+  readonly #expiring = new Map<number, Array<[RevocationKind, string, number]>>();
+  /** Ids applied lately, in two generations (this minute's and the last): a poll's overlap finds them again. */
+  #seen = new Set<string>();
+  #seenBefore = new Set<string>();
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+  #readAgain = false;
   readonly #listeners = new Map<RevocationKind, Array<(value: string) => void>>();
   #lastPoll = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #onLag: ((seconds: number) => void) | undefined;
+  readonly #news: NewsChannel | undefined;
 
-  constructor(store: Store) {
+  /**
+   * `news`: how nodes tell each other that the feed has news (PostgreSQL's
+   * LISTEN/NOTIFY), so that a revocation reaches them in milliseconds; the
+   * poll each second still catches what a lost notification or the CLI missed.
+   * `onLag` hears, for each entry another node (or the CLI) wrote, how long it took to arrive here.
+   */
+  constructor(store: Store, options: { news?: NewsChannel; onLag?: (seconds: number) => void } = {}) {
     this.#store = store;
+    this.#news = options.news;
+    this.#onLag = options.onLag;
+    this.#news?.on('revocations', () => this.#read());
+  }
+
+  /** Reads the feed now; calls that come while a read runs make one more read after it. */
+  #read(): void {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = this.refresh().catch(() => {}).finally(() => {
+      this.#reading = undefined;
+      if (this.#readAgain) {
+        this.#readAgain = false;
+        this.#read();
+      }
+    });
   }
 
   async start(): Promise<void> {
-    await this.refresh(0);
-    this.#timer = setInterval(() => void this.refresh().catch(() => {}), POLL_MS);
+    const started = Date.now();
+    const now = new Date(started).toISOString();
+    for (let after: Revocation | null = null; ;) {
+      const page: Revocation[] = await this.#store.revocations.listLive(now, after, START_PAGE);
+      for (const entry of page) this.#apply(entry);
+      if (page.length < START_PAGE) break;
+      after = page[page.length - 1]!;
+    }
+    this.#lastPoll = started;
+    this.#timer = setInterval(() => this.#read(), POLL_MS);
     this.#timer.unref();
+    this.#sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.#sweepTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#sweepTimer);
+  }
+
+  /** How many revocations are held in memory. */
+  get size(): number {
+    let size = 0;
+    for (const byValue of this.#entries.values()) size += byValue.size;
+    return size;
+  }
+
+  /** Forgets entries whose tokens have all expired, and ids too old to be polled again. */
+  sweep(nowMs = Date.now()): void {
+    const minute = Math.floor(nowMs / 60_000);
+    for (const [due, entries] of this.#expiring) {
+      if (due >= minute) continue;
+      for (const [kind, value, revokedAt] of entries) {
+        const byValue = this.#entries.get(kind);
+        // A later revocation of the same value keeps it.
+        if (byValue?.get(value) === revokedAt) byValue.delete(value);
+      }
+      this.#expiring.delete(due);
+    }
+    this.#seenBefore = this.#seen;
+    this.#seen = new Set();
   }
 
   /** Reads entries written since the last poll (by this node or any other). */
   async refresh(since = this.#lastPoll - POLL_OVERLAP_MS): Promise<void> {
     const now = Date.now();
     const entries = await this.#store.revocations.listSince(new Date(Math.max(0, since)).toISOString(), new Date(now).toISOString());
-    for (const entry of entries) this.#apply(entry);
+    const first = this.#lastPoll === 0;
+    for (const entry of entries) {
+      if (this.#apply(entry) && !first) this.#onLag?.(Math.max(0, Date.now() - Date.parse(entry.createdAt)) / 1000);
+    }
     this.#lastPoll = now;
-    if (this.#seen.size > 100_000) this.#seen.clear();
   }
 
   /** Calls `listener` for every entry of `kind`, written here or polled from the store. */
@@ -59,13 +143,21 @@ export class RevocationList {
     this.#listeners.set(kind, [...(this.#listeners.get(kind) ?? []), listener]);
   }
 
-  #apply(entry: Revocation): void {
-    if (this.#seen.has(entry.id)) return;
+  /** Applies an entry not seen before; false if it was. */
+  #apply(entry: Revocation): boolean {
+    if (this.#seen.has(entry.id) || this.#seenBefore.has(entry.id)) return false;
     this.#seen.add(entry.id);
     for (const listener of this.#listeners.get(entry.kind) ?? []) listener(entry.value);
+    if (NOTICES.has(entry.kind)) return true;
     let byValue = this.#entries.get(entry.kind);
     if (!byValue) this.#entries.set(entry.kind, (byValue = new Map()));
-    byValue.set(entry.value, Math.max(byValue.get(entry.value) ?? 0, Date.parse(entry.createdAt)));
+    const revokedAt = Math.max(byValue.get(entry.value) ?? 0, Date.parse(entry.createdAt));
+    byValue.set(entry.value, revokedAt);
+    const due = Math.floor(Date.parse(entry.expiresAt) / 60_000);
+    let bucket = this.#expiring.get(due);
+    if (!bucket) this.#expiring.set(due, (bucket = []));
+    bucket.push([entry.kind, entry.value, revokedAt]);
+    return true;
   }
 
   /**
@@ -83,6 +175,8 @@ export class RevocationList {
     };
     await store.revocations.insert(entry);
     this.#apply(entry);
+    // Once it is committed, the other nodes are told to read the feed.
+    store.afterCommit(() => this.#news?.publish('revocations'));
   }
 
   #revokedAt(kind: RevocationKind, value: string | undefined): number | undefined {

@@ -43,6 +43,11 @@ export interface EngineOptions {
   singleNode: boolean;
 }
 
+/** Where the claim's duration goes (metrics); seconds. */
+export interface ClaimTimer {
+  observe(seconds: number): void;
+}
+
 export interface EngineLog {
   error(details: object, message: string): void;
   warn(details: object, message: string): void;
@@ -58,7 +63,7 @@ export class Engine {
   readonly #onWake = () => this.#loop.poke();
   readonly #onCancel = (runId: string) => this.#loop.abort(runId, new Error('cancelled'));
 
-  constructor(deps: { store: Store; writer: RunWriter; notifier: Notifier; executors: StepExecutor[]; log: EngineLog }, options: EngineOptions) {
+  constructor(deps: { store: Store; writer: RunWriter; notifier: Notifier; executors: StepExecutor[]; log: EngineLog; claimDuration?: ClaimTimer }, options: EngineOptions) {
     this.#store = deps.store;
     this.#writer = deps.writer;
     this.#notifier = deps.notifier;
@@ -67,9 +72,14 @@ export class Engine {
     this.#loop = new ClaimLoop<ClaimedRun>({
       concurrency: options.concurrency,
       pollMs: options.pollMs,
-      claim: (free) => {
+      claim: async (free) => {
         const now = Date.now();
-        return this.#store.runs.claim(options.node, isoTime(now), isoTime(now + options.leaseMs), free);
+        const started = performance.now();
+        try {
+          return await this.#store.runs.claim(options.node, isoTime(now), isoTime(now + options.leaseMs), free);
+        } finally {
+          deps.claimDuration?.observe((performance.now() - started) / 1000);
+        }
       },
       handle: (claimed, signal) => this.#drive(claimed, signal),
       idOf: (claimed) => claimed.run.id,

@@ -20,6 +20,19 @@ export class Revocations implements RevocationRepository {
       id: row.id, kind: row.kind as RevocationKind, value: row.value, createdAt: row.created_at, expiresAt: row.expires_at,
     }));
   }
+  async listLive(now: string, after: { createdAt: string; id: string } | null, limit: number): Promise<Revocation[]> {
+    let query = this.#db.selectFrom('revocations').selectAll().where('expires_at', '>', now);
+    if (after) {
+      query = query.where((eb) => eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]));
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({
+      id: row.id, kind: row.kind as RevocationKind, value: row.value, createdAt: row.created_at, expiresAt: row.expires_at,
+    }));
+  }
   async deleteExpired(now: string): Promise<number> {
     const result = await this.#db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);

@@ -275,4 +275,16 @@ export class Runs implements RunRepository {
     const row = await this.#db.selectFrom('process_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('due_at', 'is not', null).executeTakeFirstOrThrow();
     return Number(row.n);
   }
+  async countByStatus(): Promise<Partial<Record<RunStatus, number>>> {
+    const rows = await this.#db.selectFrom('process_runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+  async countQueued(now: string): Promise<number> {
+    // The claim's own condition, on the partial index of due runs.
+    const row = await this.#db.selectFrom('process_runs').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('due_at', '<=', now)
+      .where((w) => w.or([w('lease_expires_at', 'is', null), w('lease_expires_at', '<', now)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
 }
