@@ -55,6 +55,9 @@ export interface Config {
   keyPublishSeconds: number;
   /** 32 bytes (base64url) that seal private keys at rest; null: stored as JWK JSON. */
   keyEncryptionKey: string | null;
+  /** redis:// or rediss:// URL for limits shared by every node; null: none. */
+  redisUrl: string | null;
+  redisPrefix: string;
   logLevel: string;
 }
 
@@ -131,6 +134,18 @@ function addresses(name: string, raw: string | undefined): string[] {
     if (!isIP(address) || !validBits) throw new ConfigError(name, `"${entry}" is not an IP address or CIDR range`);
   }
   return list;
+}
+
+function redisUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
+  return raw;
 }
 
 function signingAlg(raw: string | undefined): 'ES256' | 'EdDSA' {
@@ -213,6 +228,8 @@ export const VARIABLES: Variable[] = [
   { name: 'GATEHOUSE_KEY_ROTATION_DAYS', default: '90', description: 'Days between automatic rotations of the signing key (0 to 3650; 0: only by hand, `gatehouse keys rotate`). One node rotates; a new key is published in the JWKS before it signs, and the old one stays there until every token it signed has expired, so no client notices.' },
   { name: 'GATEHOUSE_KEY_PUBLISH_SECONDS', default: '900', description: 'How long a new signing key is in the JWKS before it signs (0 to 86400): longer than verifiers cache the JWKS (the JWKS says `max-age=300`).' },
   { name: 'GATEHOUSE_KEY_ENCRYPTION_KEY', default: '(none)', description: '32 random bytes, base64url (`openssl rand -base64 32 | tr +/ -_ | tr -d =`), that seal the private signing keys in the database (AES-256-GCM), so that a copy of the database alone cannot sign tokens. Set it on every node; keys stored in the clear are sealed at the next start. Without it, a database with sealed keys refuses to start.' },
+  { name: 'REDIS_URL', default: '(none)', description: '`redis://host:port` (or `rediss://`) of a Redis that every node shares: sign-in, password-grant, device-code and client-authentication limits are then counted there, so they hold across nodes. Without it, password and device-code limits are counted in the database (shared too, one write per attempt) and client-authentication failures in each node\'s memory (a cluster of N nodes allows N times the limit). If Redis stops answering, each node counts in its own memory until it is back (a warning says so), and no one is refused for it.' },
+  { name: 'GATEHOUSE_REDIS_PREFIX', default: 'gatehouse:', description: 'Put before every Redis key, so that several installations can share one Redis.' },
   { name: 'LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on standard output and never hold secrets or tokens.` },
 ];
 
@@ -250,6 +267,8 @@ export function loadConfig(env: Env = process.env): Config {
     keyRotationDays: integer('GATEHOUSE_KEY_ROTATION_DAYS', env.GATEHOUSE_KEY_ROTATION_DAYS, 90, 0, 3650),
     keyPublishSeconds: integer('GATEHOUSE_KEY_PUBLISH_SECONDS', env.GATEHOUSE_KEY_PUBLISH_SECONDS, 900, 0, 86_400),
     keyEncryptionKey: keyEncryptionKey(env.GATEHOUSE_KEY_ENCRYPTION_KEY),
+    redisUrl: redisUrl(env.REDIS_URL),
+    redisPrefix: env.GATEHOUSE_REDIS_PREFIX || 'gatehouse:',
     refreshGraceSeconds: integer('GATEHOUSE_REFRESH_GRACE_SECONDS', env.GATEHOUSE_REFRESH_GRACE_SECONDS, 10, 0, 60),
     passwordResetTtl: integer('GATEHOUSE_PASSWORD_RESET_TTL', env.GATEHOUSE_PASSWORD_RESET_TTL, 86_400, 300, 604_800),
     smtpUrl: smtpUrl(env.GATEHOUSE_SMTP_URL),

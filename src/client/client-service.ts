@@ -1,6 +1,6 @@
 import type { Client } from './client.ts';
 import type { Store } from '../store/store.ts';
-import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
+import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { hashSecret, randomToken } from '../security/secrets.ts';
 import { isKnownScope, SCOPES } from '../scopes.ts';
@@ -142,14 +142,14 @@ export class ClientService {
     this.#accessTokenTtl = options.accessTokenTtl;
     this.#audit = options.audit;
     const forget = (clientId: string) => this.#cache.delete(clientId);
-    this.#revocations.onEntry('client_changed', forget);
+    this.#revocations.onChange('client_changed', forget);
     this.#revocations.onEntry('client', forget);
   }
 
   /** Drops cached copies here and, through the feed, on every other node. */
   async #changed(clientId: string, store: Store = this.#store): Promise<void> {
     this.#cache.delete(clientId);
-    await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, store);
+    await this.#revocations.announce('client_changed', clientId, store);
   }
 
   /**

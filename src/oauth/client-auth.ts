@@ -6,6 +6,7 @@ import { secretMatches } from '../security/secrets.ts';
 import { OAuthError } from './errors.ts';
 import { now } from '../ids.ts';
 import { FailureLimiter, type FailureRule } from '../security/failure-limiter.ts';
+import type { AttemptCounterRepository } from '../security/attempt-counter.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -105,9 +106,15 @@ const MAX_KEYED_CLIENT_ID = 64;
 export class ClientAuthenticator {
   readonly #clients: ClientService;
   readonly #failures = new FailureLimiter(CLIENT_AUTH_FAILURES);
+  readonly #shared: AttemptCounterRepository | undefined;
 
-  constructor(clients: ClientService) {
+  /**
+   * `shared`: counters every node shares (Redis). Failures are counted there
+   * too, so the limit holds across nodes; successes still cost no round trip.
+   */
+  constructor(clients: ClientService, shared?: AttemptCounterRepository) {
     this.#clients = clients;
+    this.#shared = shared;
   }
 
   /** The client `request` authenticates as, by the credentials in its Authorization header or `params`; invalid_client (401) if none. */
@@ -116,7 +123,7 @@ export class ClientAuthenticator {
     try {
       credentials = readCredentials(request.headers.authorization, params);
     } catch (error) {
-      this.#counted(error, `|${request.ip}`);
+      await this.#counted(error, `|${request.ip}`);
       throw error;
     }
     // Client ids are 26 characters; a longer one (up to 4096) is cut, so that
@@ -129,13 +136,18 @@ export class ClientAuthenticator {
     try {
       return await verifyClient(this.#clients, credentials);
     } catch (error) {
-      this.#counted(error, key);
+      await this.#counted(error, key);
       throw error;
     }
   }
 
   /** Counts `error` against `key` if it is a failed authentication (not, say, a malformed request). */
-  #counted(error: unknown, key: string): void {
-    if (error instanceof OAuthError && error.error === 'invalid_client') this.#failures.fail(key);
+  async #counted(error: unknown, key: string): Promise<void> {
+    if (!(error instanceof OAuthError && error.error === 'invalid_client')) return;
+    this.#failures.fail(key);
+    if (!this.#shared) return;
+    const nowMs = Date.now();
+    const { count, windowEndsAt } = await this.#shared.hit(`client-auth:${key}`, new Date(nowMs).toISOString(), new Date(nowMs + CLIENT_AUTH_FAILURES.windowSeconds * 1000).toISOString());
+    if (count >= CLIENT_AUTH_FAILURES.limit) this.#failures.block(key, Date.parse(windowEndsAt));
   }
 }

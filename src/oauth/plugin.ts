@@ -53,7 +53,7 @@ export async function oauthPlugin(app: FastifyInstance, services: Services): Pro
     return reply.code(oauthError.status).headers({ ...NO_STORE, ...oauthError.headers }).send(oauthError.toJSON());
   });
 
-  const clientAuth = new ClientAuthenticator(services.clients);
+  const clientAuth = new ClientAuthenticator(services.clients, services.sharedCounters);
   // A POST without a body (a client that authenticates with Basic and has
   // nothing to send to /oauth/device_authorization) has no parameters, which
   // is not an error in itself; the endpoint says what is missing.

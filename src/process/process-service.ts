@@ -7,7 +7,7 @@ import type { Store } from '../store/store.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import { newId, now } from '../ids.ts';
 import { ReadCache } from '../store/read-cache.ts';
-import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
+import type { ChangeFeed } from '../feed/change-feed.ts';
 import { DEFAULT_TIMEOUT_SECONDS, stepProblems } from './step-kinds.ts';
 
 export const MAX_PAGE_SIZE = 100;
@@ -43,13 +43,13 @@ function nameProblems(name: unknown): FieldError[] {
 
 export class ProcessService {
   readonly #store: Store;
-  readonly #revocations: RevocationList;
+  readonly #changes: ChangeFeed;
   readonly #cache = new ReadCache<Process>({ ttlMs: CACHE_TTL_MS, size: CACHE_SIZE });
 
-  constructor(store: Store, revocations: RevocationList) {
+  constructor(store: Store, changes: ChangeFeed) {
     this.#store = store;
-    this.#revocations = revocations;
-    this.#revocations.onEntry('process_changed', (id) => this.#cache.delete(id));
+    this.#changes = changes;
+    this.#changes.onChange('process_changed', (id) => this.#cache.delete(id));
   }
 
   async get(workspaceId: string, id: string): Promise<Process> {
@@ -223,6 +223,6 @@ export class ProcessService {
 
   async #changed(id: string, store: Store): Promise<void> {
     this.#cache.delete(id);
-    await this.#revocations.revoke('process_changed', id, CHANGE_NOTICE_SECONDS, store);
+    await this.#changes.announce('process_changed', id, store);
   }
 }

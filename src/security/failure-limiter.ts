@@ -3,7 +3,8 @@
 // path (client authentication), where a store write per attempt, as
 // throttle.ts does for passwords, would cost every request; only failures
 // are counted here, and a success costs one map lookup. Each node counts its
-// own, so a cluster of N nodes allows N times the limit.
+// own; with shared counters (Redis), a node that learns a key is over the
+// limit everywhere blocks it here too (`block`).
 
 export interface FailureRule {
   limit: number;
@@ -30,6 +31,13 @@ export class FailureLimiter {
       return 0;
     }
     return window.failures >= this.#rule.limit ? Math.ceil((window.endsAt - now) / 1000) : 0;
+  }
+
+  /** Refuses `key` until `untilMs`: it went over its limit counted across nodes. */
+  block(key: string, untilMs: number): void {
+    this.#windows.delete(key);
+    if (this.#windows.size >= this.#maxKeys) this.#windows.delete(this.#windows.keys().next().value!);
+    this.#windows.set(key, { failures: this.#rule.limit, endsAt: untilMs });
   }
 
   /** Counts a failure of `key`. */

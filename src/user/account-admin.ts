@@ -7,7 +7,7 @@
 import type { Store } from '../store/store.ts';
 import { NotFoundError } from '../errors.ts';
 import { now } from '../ids.ts';
-import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
+import type { RevocationList } from '../oauth/tokens/revocation-list.ts';
 import type { PersonalAccessTokenService } from '../pat/pat-service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditContext } from '../audit/audit-event.ts';
@@ -49,7 +49,7 @@ export class AccountAdmin {
   async enable(userId: string, audit: AuditContext): Promise<void> {
     await this.#store.transaction(async (tx) => {
       if (!(await tx.users.setDisabled(userId, null))) throw new NotFoundError(`no user ${userId}`);
-      for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.revoke('client_changed', clientId, CHANGE_NOTICE_SECONDS, tx);
+      for (const clientId of await tx.clients.idsCreatedBy(userId)) await this.#revocations.announce('client_changed', clientId, tx);
       await this.#audit.record(audit, 'user.enabled', { type: 'user', id: userId }, {}, tx);
     });
   }

@@ -20,6 +20,7 @@ import { Throttle, type ThrottleRule } from '../security/throttle.ts';
 import { normalizeEmail } from './email.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditContext } from '../audit/audit-event.ts';
+import type { AttemptCounterRepository } from '../security/attempt-counter.ts';
 
 export type CredentialCheck =
   | { ok: true; user: User }
@@ -51,9 +52,10 @@ export class CredentialChecker {
   readonly #store: Store;
   readonly #throttle: Throttle;
   readonly #audit: AuditLog;
-  constructor(store: Store, audit: AuditLog) {
+  /** `counters`: where attempts are counted; the store's by default, Redis's when configured. */
+  constructor(store: Store, audit: AuditLog, counters: AttemptCounterRepository = store.attemptCounters) {
     this.#store = store;
-    this.#throttle = new Throttle(store.attemptCounters);
+    this.#throttle = new Throttle(counters);
     this.#audit = audit;
   }
 

@@ -8,7 +8,7 @@ import { isoTime, newId, newSortableId } from '../ids.ts';
 import { ReadCache } from '../store/read-cache.ts';
 import { randomToken } from '../security/secrets.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { CHANGE_NOTICE_SECONDS, type RevocationList } from '../oauth/tokens/revocation-list.ts';
+import type { ChangeFeed } from '../feed/change-feed.ts';
 import { OutboundRefused, type OutboundHttp } from '../net/outbound.ts';
 import type { Run } from '../runs/run.ts';
 import { toRunJson } from '../runs/run-json.ts';
@@ -37,19 +37,19 @@ const newSecret = (): string => `whsec_${Buffer.from(randomToken(32), 'base64url
 export class WebhookService implements WebhookOutbox {
   readonly #store: Store;
   readonly #box: SecretBox;
-  readonly #revocations: RevocationList;
+  readonly #changes: ChangeFeed;
   readonly #outbound: Pick<OutboundHttp, 'check'>;
   readonly #notifier: Notifier;
   /** A workspace's endpoints, for the hot path of every run's state change. */
   readonly #cache = new ReadCache<WebhookEndpoint[]>({ ttlMs: 30_000, size: 10_000 });
 
-  constructor(deps: { store: Store; box: SecretBox; revocations: RevocationList; outbound: Pick<OutboundHttp, 'check'>; notifier: Notifier }) {
+  constructor(deps: { store: Store; box: SecretBox; changes: ChangeFeed; outbound: Pick<OutboundHttp, 'check'>; notifier: Notifier }) {
     this.#store = deps.store;
     this.#box = deps.box;
-    this.#revocations = deps.revocations;
+    this.#changes = deps.changes;
     this.#outbound = deps.outbound;
     this.#notifier = deps.notifier;
-    this.#revocations.onEntry('webhooks_changed', (workspaceId) => this.#cache.delete(workspaceId));
+    this.#changes.onChange('webhooks_changed', (workspaceId) => this.#cache.delete(workspaceId));
   }
 
   list(workspaceId: string): Promise<WebhookEndpoint[]> {
@@ -192,7 +192,7 @@ export class WebhookService implements WebhookOutbox {
 
   async #changed(workspaceId: string, store: Store): Promise<void> {
     this.#cache.delete(workspaceId);
-    await this.#revocations.revoke('webhooks_changed', workspaceId, CHANGE_NOTICE_SECONDS, store);
+    await this.#changes.announce('webhooks_changed', workspaceId, store);
   }
 }
 

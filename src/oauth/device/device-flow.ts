@@ -11,6 +11,7 @@ import { resolveScopes } from '../scope-request.ts';
 import type { ConsentService } from '../consent-service.ts';
 import type { AuditContext } from '../../audit/audit-event.ts';
 import { Throttle, type ThrottleRule } from '../../security/throttle.ts';
+import type { AttemptCounterRepository } from '../../security/attempt-counter.ts';
 
 /**
  * Codes a user may enter on /device in 15 minutes, right or wrong: a user
@@ -58,9 +59,9 @@ export class DeviceFlow {
   readonly #interval: number;
   readonly #throttle: Throttle;
 
-  constructor(deps: { store: Store; consents: ConsentService; issuer: string; ttlSeconds: number; intervalSeconds: number }) {
+  constructor(deps: { store: Store; consents: ConsentService; issuer: string; ttlSeconds: number; intervalSeconds: number; counters?: AttemptCounterRepository }) {
     this.#store = deps.store;
-    this.#throttle = new Throttle(deps.store.attemptCounters);
+    this.#throttle = new Throttle(deps.counters ?? deps.store.attemptCounters);
     this.#consents = deps.consents;
     this.#issuer = deps.issuer;
     this.#ttl = deps.ttlSeconds;

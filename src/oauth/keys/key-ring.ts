@@ -13,6 +13,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningKey } from './signing-key.ts';
 import type { Store } from '../../store/store.ts';
 import type { SecretBox } from '../../security/secret-box.ts';
+import type { ChangeFeed } from '../../feed/change-feed.ts';
 
 export const SIGNING_ALGS = ['ES256', 'EdDSA'] as const;
 export type SigningAlg = typeof SIGNING_ALGS[number];
@@ -52,12 +53,6 @@ export interface KeyInfo {
   removesAt: string | null;
 }
 
-/** How nodes tell each other that the keys changed: the change feed (a notice in the revocation feed). */
-export interface KeyNews {
-  /** Writes the notice with `store` (in the rotation's transaction). */
-  announce(store: Store): Promise<void>;
-  onChange(listener: () => void): void;
-}
 
 // A token with an unknown kid makes the ring re-read the store (a key made
 // by another node), but not more often than this.
@@ -96,17 +91,17 @@ export class KeyRing {
   #timer: NodeJS.Timeout | undefined;
   /** A check for a due rotation under way in this process: others wait for it rather than rotate again. */
   #rotating: Promise<boolean> | undefined;
-  readonly #news: KeyNews | undefined;
+  readonly #changes: ChangeFeed | undefined;
 
-  private constructor(store: Store, options: KeyRingOptions, news: KeyNews | undefined) {
+  private constructor(store: Store, options: KeyRingOptions, changes: ChangeFeed | undefined) {
     this.#store = store;
     this.#options = options;
-    this.#news = news;
+    this.#changes = changes;
   }
 
   /** Loads the keys, making the first one if there is none, and seals plain private keys if a key-encryption key is set. */
-  static async open(store: Store, options: KeyRingOptions, news?: KeyNews): Promise<KeyRing> {
-    const ring = new KeyRing(store, options, news);
+  static async open(store: Store, options: KeyRingOptions, changes?: ChangeFeed): Promise<KeyRing> {
+    const ring = new KeyRing(store, options, changes);
     let keys = await store.signingKeys.listPublished(new Date().toISOString());
     if (keys.length === 0) {
       const nowMs = Date.now();
@@ -203,7 +198,7 @@ export class KeyRing {
     await this.#store.transaction(async (tx) => {
       await tx.signingKeys.insert(key);
       await tx.signingKeys.retireOthers(key.kid, key.activatesAt, new Date(activatesAtMs + this.#options.accessTokenTtlSeconds * 1000 + REMOVAL_MARGIN_MS).toISOString());
-      await this.#news?.announce(tx);
+      await this.#changes?.announce('keys_changed', 'keys', tx);
     });
     await this.reload();
     return { kid: key.kid, previousKid, activatesAt: key.activatesAt };
@@ -252,7 +247,7 @@ export class KeyRing {
 
   /** Re-reads the keys each minute and on news from other nodes, and rotates when due. */
   start(onRotated: (rotation: { kid: string; previousKid: string | null }) => void, onError: (error: unknown) => void): void {
-    this.#news?.onChange(() => void this.reload().catch(onError));
+    this.#changes?.onChange('keys_changed', () => void this.reload().catch(onError));
     const check = () => void this.reload().then(() => this.rotateIfDue(onRotated)).catch(onError);
     this.#timer = setInterval(check, CHECK_MS);
     this.#timer.unref();

@@ -10,6 +10,7 @@
 import type { Revocation, RevocationKind } from './revocation.ts';
 import type { Store } from '../../store/store.ts';
 import { newId } from '../../ids.ts';
+import { CHANGE_NOTICE_SECONDS, type ChangeFeed, type ChangeKind } from '../../feed/change-feed.ts';
 
 /** How nodes tell each other the feed has news: the run notifier (LISTEN/NOTIFY on PostgreSQL) fits. */
 export interface NewsChannel {
@@ -26,8 +27,6 @@ export interface RevocableToken {
   gid?: string;
 }
 
-/** How long a `client_changed` notice stays in the feed: longer than any node's poll overlap. */
-export const CHANGE_NOTICE_SECONDS = 60;
 
 const POLL_MS = 1_000;
 // Poll a little into the past, so an entry whose transaction committed late is not missed.
@@ -37,7 +36,8 @@ const START_PAGE = 5_000;
 /** Kinds that only tell listeners of a change: nothing to keep. */
 const NOTICES: ReadonlySet<RevocationKind> = new Set(['client_changed', 'process_changed', 'webhooks_changed', 'keys_changed']);
 
-export class RevocationList {
+/** Revocations, and the change feed that travels with them. */
+export class RevocationList implements ChangeFeed {
   readonly #store: Store;
   /** kind → value → when it was revoked (ms); a token issued before then is refused. */
   readonly #entries = new Map<RevocationKind, Map<string, number>>();
@@ -136,6 +136,14 @@ export class RevocationList {
       if (this.#apply(entry) && !first) this.#onLag?.(Math.max(0, Date.now() - Date.parse(entry.createdAt)) / 1000);
     }
     this.#lastPoll = now;
+  }
+
+  announce(kind: ChangeKind, value: string, store: Store = this.#store): Promise<void> {
+    return this.revoke(kind, value, CHANGE_NOTICE_SECONDS, store);
+  }
+
+  onChange(kind: ChangeKind, listener: (value: string) => void): void {
+    this.onEntry(kind, listener);
   }
 
   /** Calls `listener` for every entry of `kind`, written here or polled from the store. */
