@@ -15,7 +15,7 @@ import { notFound, pageErrorHandler, sendErrorPage, wantsHtml } from './web/erro
 import { addOAuthParamFormat } from './oauth/endpoints/params.ts';
 import { openApiRoute, registerOpenApi } from './api/openapi.ts';
 import { endAllStreams } from './runs/event-stream.ts';
-import { recordRequests } from './metrics/http-requests.ts';
+import { recordRequests, recordUnmatched } from './metrics/http-requests.ts';
 import { metricsRoute } from './metrics/endpoint.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 
@@ -51,7 +51,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done();
   });
   // Every response, by route pattern, method and status, for /metrics; with metrics off, none is timed.
-  if (services.config.metrics !== 'off') recordRequests(app, services.metrics.httpRequests);
+  const metricsOn = services.config.metrics !== 'off';
+  if (metricsOn) recordRequests(app, services.metrics.httpRequests);
   // An outage's errors reach the store's availability (one log line per outage); each handler answers them 503.
   app.addHook('onError', (_request, _reply, error, done) => {
     services.store.availability.failed(error);
@@ -61,6 +62,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.setErrorHandler((error: FastifyError, request, reply) => (wantsHtml(request) ? pageErrorHandler(error, request, reply) : sendApiError(error, request, reply, countApiFailure)));
   // A mistyped address in a browser gets the portal's 404 page; API clients get JSON.
   app.setNotFoundHandler((request, reply) => {
+    if (metricsOn) recordUnmatched(services.metrics.httpRequests, request, reply);
     if (wantsHtml(request)) return sendErrorPage(reply, notFound());
     countApiFailure('not_found');
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?', 1)[0]}`, request_id: request.id });
