@@ -142,7 +142,8 @@ function redisUrl(raw: string | undefined): string | null {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('REDIS_URL', `is not a URL: "${raw}"`);
+    // Not echoed: the URL may carry Redis's password.
+    throw new ConfigError('REDIS_URL', 'is not a URL');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
   return raw;

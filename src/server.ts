@@ -41,13 +41,19 @@ export async function serve(config: Config): Promise<void> {
   janitor.unref();
   setTimeout(purge, 5_000).unref();
 
+  /** Stops accepting and finishes requests, while the workers finish or give back their runs; then closes the store. */
+  const stopAll = async (deadlineMs: number) => {
+    clearInterval(janitor);
+    await Promise.allSettled([app.close(), services.stopBackground(deadlineMs), metricsServer?.close()]);
+    await services.close();
+  };
+
   let closing = false;
-  const shutdown = async (reason: string) => {
+  const shutdown = async (why: string) => {
     if (closing) return;
     closing = true;
-    clearInterval(janitor);
     const deadlineMs = config.shutdownSeconds * 1000;
-    app.log.info({ reason, deadlineSeconds: config.shutdownSeconds }, 'shutting down');
+    app.log.info({ reason: why, deadlineSeconds: config.shutdownSeconds }, 'shutting down');
     // Past the deadline, whatever still holds on is cut, and the process exits anyway.
     const overdue = setTimeout(() => {
       app.log.warn('the shutdown deadline passed: closing the connections still open');
@@ -55,9 +61,7 @@ export async function serve(config: Config): Promise<void> {
       setTimeout(() => process.exit(1), 1000).unref();
     }, deadlineMs + 500);
     overdue.unref();
-    // Stop accepting and finish requests, while the workers finish or give back their runs.
-    await Promise.allSettled([app.close(), services.stopBackground(deadlineMs), metricsServer?.close()]);
-    await services.close();
+    await stopAll(deadlineMs);
     clearTimeout(overdue);
     app.log.info('stopped');
     process.exit(0);
@@ -71,9 +75,7 @@ export async function serve(config: Config): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     // A port in use, say: the workers must not go on without a server, keeping the process alive.
-    clearInterval(janitor);
-    await Promise.allSettled([app.close(), services.stopBackground(0), metricsServer?.close()]);
-    await services.close();
+    await stopAll(0);
     throw error;
   }
   const address = app.server.address();

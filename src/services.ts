@@ -100,8 +100,14 @@ export async function createServices(config: Config): Promise<Services> {
     const metrics = new Metrics({ runs: store.runs }, { processMetrics: config.metrics !== 'off' });
     if (store.databasePool) metrics.watchDatabasePool(store.databasePool);
     let log: EngineLog = { error: () => {}, warn: () => {} };
-    // An outage is logged once, by the store's availability, not by each write it fails.
-    const audit = new AuditLog({ store, retentionDays: config.auditRetentionDays, log: { warn: (d, m) => store.availability.failed((d as { err?: unknown }).err) || log.warn(d, m) } });
+    // What the background loops and the audit log meet: an outage is logged
+    // once, by the store's availability (below), not by every loop and write.
+    const duringOutage = (details: object) => store.availability.failed((details as { err?: unknown }).err);
+    const quietLog: EngineLog = {
+      error: (d, m) => duringOutage(d) || log.error(d, m),
+      warn: (d, m) => duringOutage(d) || log.warn(d, m),
+    };
+    const audit = new AuditLog({ store, retentionDays: config.auditRetentionDays, log: quietLog });
     const node = newId('node-', 12);
     const postgres = dialectOf(config.databaseUrl) === 'postgres';
     const notifier: Notifier = postgres ? new PostgresNotifier(config.databaseUrl, node, (error) => log.warn({ err: error }, 'the change notifier lost its connection; reconnecting'), timeoutMs) : new LocalNotifier();
@@ -129,17 +135,11 @@ export async function createServices(config: Config): Promise<Services> {
     const processes = new ProcessService(store, revocations);
     const webhooks = new WebhookService({ store, box, changes: revocations, outbound, notifier });
     const writer = new RunWriter({ store, notifier, outbox: webhooks });
-    // An outage is logged once, by the store's availability (below), not by every loop that meets it.
-    const duringOutage = (details: object) => store.availability.failed((details as { err?: unknown }).err);
-    const engineLog: EngineLog = {
-      error: (d, m) => duringOutage(d) || log.error(d, m),
-      warn: (d, m) => duringOutage(d) || log.warn(d, m),
-    };
     const engine = new Engine({
-      store, writer, notifier, log: engineLog, claimDuration: metrics.engineClaimDuration,
+      store, writer, notifier, log: quietLog, claimDuration: metrics.engineClaimDuration,
       executors: [new HttpStep({ http: outbound, templates: new TemplateRenderer(sandbox), userAgent: USER_AGENT }), new TransformStep(sandbox), new DelayStep(), new ApprovalStep()],
     }, { node, leaseMs: config.engineLeaseSeconds * 1000, concurrency: config.engineConcurrency, pollMs: 1000, singleNode: !postgres });
-    const dispatcher = new WebhookDispatcher({ store, http: outbound, secretOf: (e) => webhooks.secretOf(e), notifier, log: engineLog, deliveries: metrics.webhookDeliveries }, {
+    const dispatcher = new WebhookDispatcher({ store, http: outbound, secretOf: (e) => webhooks.secretOf(e), notifier, log: quietLog, deliveries: metrics.webhookDeliveries }, {
       node, retrySchedule: config.webhookRetrySchedule, leaseMs: 60_000, concurrency: 16, pollMs: 1000, userAgent: USER_AGENT,
     });
     let background = false;
@@ -185,7 +185,7 @@ export async function createServices(config: Config): Promise<Services> {
       audit,
       node,
       sharedCounters,
-      janitor: new Janitor(store, { accessTokenTtlSeconds: config.accessTokenTtl, auditRetentionDays: config.auditRetentionDays, onDeleted: (table, count) => metrics.janitorDeleted.inc({ table }, count) }),
+      janitor: new Janitor(store, { accessTokenTtlSeconds: config.accessTokenTtl, auditCutoff: (nowMs) => audit.cutoff(nowMs), onDeleted: (table, count) => metrics.janitorDeleted.inc({ table }, count) }),
       async startBackground(serverLog: EngineLog) {
         log = serverLog;
         // One line when the database goes away, one when it is back: not one per request.

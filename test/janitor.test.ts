@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KyselyStore } from '../src/store/kysely-store.ts';
 import { UserService } from '../src/user/user-service.ts';
-import { AuditLog } from '../src/audit/audit-log.ts';
+import { quietAudit } from './support/audit.ts';
 import { SYSTEM } from '../src/audit/audit-event.ts';
 import { Janitor } from '../src/ops/janitor.ts';
 import { startFamily } from '../src/oauth/tokens/refresh-family.ts';
@@ -19,6 +19,8 @@ let fresh: FreshStore;
 const PAST = '2020-01-01T00:00:00.000Z';
 const FUTURE = '2999-01-01T00:00:00.000Z';
 const ACCESS_TTL = 3600;
+/** Audit retention as the server has it (365 days). */
+const auditCutoff = (nowMs: number) => quietAudit(store).cutoff(nowMs);
 
 before(async () => {
   fresh = await freshStore('janitor');
@@ -28,7 +30,7 @@ before(async () => {
 after(() => fresh.close());
 
 async function owner(email: string) {
-  const user = await new UserService(store, new AuditLog({ store, retentionDays: 365, log: { warn: () => {} } })).create({ email, password: 'long enough pw' }, SYSTEM);
+  const user = await new UserService(store, quietAudit(store)).create({ email, password: 'long enough pw' }, SYSTEM);
   const workspace = (await store.workspaces.findPersonal(user.id))!;
   const clientId = `cl-${email.split('@')[0]}`;
   await store.clients.insert({
@@ -76,7 +78,7 @@ test('a pass deletes expired sessions, revocations, counters, refresh-token fami
   await event('au-0001-kept', at(now - 300 * 86_400_000));
 
   const batches: Array<[string, number]> = [];
-  const janitor = new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditRetentionDays: 365, batch: 2, onDeleted: (what, count) => batches.push([what, count]) });
+  const janitor = new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditCutoff, batch: 2, onDeleted: (what, count) => batches.push([what, count]) });
   const counts = await janitor.run(new Date(now));
   assert.ok(counts, 'the pass ran');
   assert.equal(counts.sessions, 7, 'every expired session, over four batches of 2');
@@ -109,7 +111,7 @@ test('a backlog of many batches is purged in one pass (no cap of batches per pas
     await Promise.all(Array.from({ length: 200 }, (_, j) => store.revocations.insert({ id: `rv-backlog-${i + j}`, kind: 'jti', value: `${user.id}-${i + j}`, createdAt: PAST, expiresAt: PAST })));
   }
   // 120 batches: the old janitor stopped at 50 a pass.
-  const counts = await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditRetentionDays: 365, batch: 10 }).run();
+  const counts = await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditCutoff, batch: 10 }).run();
   assert.equal(counts?.revocations, rows);
   assert.deepEqual((await store.revocations.listSince(PAST, new Date().toISOString())).filter((r) => r.id.startsWith('rv-backlog-')), []);
 });
@@ -126,10 +128,10 @@ test('on PostgreSQL, a pass does not run while another node runs one', { skip: !
       await held;
     });
     await inside;
-    assert.equal(await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditRetentionDays: 365 }).run(), undefined, 'the second node skips its pass');
+    assert.equal(await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditCutoff }).run(), undefined, 'the second node skips its pass');
     release();
     assert.equal(await first, true);
-    assert.ok(await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditRetentionDays: 365 }).run(), 'once the lock is free, it runs');
+    assert.ok(await new Janitor(store, { accessTokenTtlSeconds: ACCESS_TTL, auditCutoff }).run(), 'once the lock is free, it runs');
   } finally {
     await other.close();
   }

@@ -24,7 +24,7 @@ export const AUDIT_ACTIONS = [
   'pat.revoked',
   'consent.granted',
   'consent.revoked',
-  /** A signing key rotated in (AuditLog.keyRotated); rotation itself is still to come. */
+  /** A signing key rotated in (AuditLog.keyRotated), by the schedule or `gatehouse keys rotate`. */
   'key.rotated',
   'run.approved',
   'run.rejected',

@@ -14,9 +14,9 @@ import type { AuditAction, AuditContext, AuditDetail, AuditEvent, AuditFilter, A
 import { toAuditJson } from './audit-json.ts';
 
 export const MAX_AUDIT_PAGE = 100;
+const DAY_MS = 86_400_000;
 /** Rows read per query while exporting. */
 const EXPORT_BATCH = 500;
-const DAY_MS = 86_400_000;
 
 export interface AuditWarnings {
   warn(details: object, message: string): void;
@@ -57,10 +57,7 @@ export class AuditLog {
     }
   }
 
-  /**
-   * For key rotation (still to come): records that `kid` now signs, and
-   * which key it replaced. Rotation calls this once the new key is in use.
-   */
+  /** Records a rotation: `kid` is the new key (signing after its publish delay), `previousKid` the one it replaces. */
   keyRotated(context: AuditContext, kid: string, previousKid: string | null): Promise<void> {
     return this.record(context, 'key.rotated', { type: 'key', id: kid }, { previous_kid: previousKid });
   }
@@ -110,7 +107,7 @@ export class AuditLog {
     return emails;
   }
 
-  /** The instant before which events are past retention (GATEHOUSE_AUDIT_RETENTION_DAYS): give it to purgeOlderThan. */
+  /** The instant before which events are past retention (GATEHOUSE_AUDIT_RETENTION_DAYS): the janitor purges older ones. */
   cutoff(nowMs: number = Date.now()): string {
     return isoTime(nowMs - this.#retentionMs);
   }

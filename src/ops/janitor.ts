@@ -14,7 +14,8 @@ export type PurgeCounts = Record<Purgeable, number>;
 
 export interface JanitorOptions {
   accessTokenTtlSeconds: number;
-  auditRetentionDays: number;
+  /** Audit events from before this are past their retention (AuditLog.cutoff). */
+  auditCutoff(nowMs: number): string;
   batch?: number;
   /** Told of each batch deleted (metrics). */
   onDeleted?: (what: Purgeable, count: number) => void;
@@ -36,7 +37,7 @@ export class Janitor {
       const cutoffs: PurgeCutoffs = {
         now: now.toISOString(),
         accessTokensFrom: new Date(now.getTime() - (this.#options.accessTokenTtlSeconds + EXCHANGE_MARGIN_SECONDS) * 1000).toISOString(),
-        auditBefore: new Date(now.getTime() - this.#options.auditRetentionDays * 86_400_000).toISOString(),
+        auditBefore: this.#options.auditCutoff(now.getTime()),
       };
       const batch = this.#options.batch ?? 5000;
       for (const what of PURGEABLE) {

@@ -5,6 +5,7 @@
 // are counted here, and a success costs one map lookup. Each node counts its
 // own; with shared counters (Redis), a node that learns a key is over the
 // limit everywhere blocks it here too (`block`).
+import { CountWindows } from './count-windows.ts';
 
 export interface FailureRule {
   limit: number;
@@ -13,42 +14,29 @@ export interface FailureRule {
 
 export class FailureLimiter {
   readonly #rule: FailureRule;
-  readonly #maxKeys: number;
-  readonly #windows = new Map<string, { failures: number; endsAt: number }>();
+  readonly #windows: CountWindows;
 
   /** `maxKeys` bounds the memory: past it, the oldest window is forgotten. */
   constructor(rule: FailureRule, maxKeys = 100_000) {
     this.#rule = rule;
-    this.#maxKeys = maxKeys;
+    this.#windows = new CountWindows(maxKeys);
   }
 
   /** Seconds until `key` may try again; 0 while it is within its limit. */
   retryAfter(key: string, now = Date.now()): number {
-    const window = this.#windows.get(key);
-    if (window === undefined) return 0;
-    if (window.endsAt <= now) {
-      this.#windows.delete(key);
-      return 0;
-    }
-    return window.failures >= this.#rule.limit ? Math.ceil((window.endsAt - now) / 1000) : 0;
+    const window = this.#windows.live(key, now);
+    return window !== undefined && window.count >= this.#rule.limit ? Math.ceil((window.endsAt - now) / 1000) : 0;
   }
 
   /** Refuses `key` until `untilMs`: it went over its limit counted across nodes. */
   block(key: string, untilMs: number): void {
-    this.#windows.delete(key);
-    if (this.#windows.size >= this.#maxKeys) this.#windows.delete(this.#windows.keys().next().value!);
-    this.#windows.set(key, { failures: this.#rule.limit, endsAt: untilMs });
+    this.#windows.open(key, this.#rule.limit, untilMs);
   }
 
   /** Counts a failure of `key`. */
   fail(key: string, now = Date.now()): void {
-    const window = this.#windows.get(key);
-    if (window !== undefined && window.endsAt > now) {
-      window.failures++;
-      return;
-    }
-    this.#windows.delete(key);
-    if (this.#windows.size >= this.#maxKeys) this.#windows.delete(this.#windows.keys().next().value!);
-    this.#windows.set(key, { failures: 1, endsAt: now + this.#rule.windowSeconds * 1000 });
+    const window = this.#windows.live(key, now);
+    if (window !== undefined) window.count++;
+    else this.#windows.open(key, 1, now + this.#rule.windowSeconds * 1000);
   }
 }

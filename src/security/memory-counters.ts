@@ -1,38 +1,24 @@
 // Attempt counters in this process's memory: the fail-safe when Redis does
 // not answer (each node then limits on its own), bounded in size.
 import type { AttemptCounterRepository } from './attempt-counter.ts';
+import { CountWindows } from './count-windows.ts';
 
 export class MemoryAttemptCounters implements AttemptCounterRepository {
-  readonly #windows = new Map<string, { count: number; endsAt: number }>();
-  readonly #maxKeys: number;
+  readonly #windows: CountWindows;
 
   /** `maxKeys` bounds the memory: past it, the oldest window is forgotten. */
   constructor(maxKeys = 100_000) {
-    this.#maxKeys = maxKeys;
-  }
-
-  #live(key: string, nowMs: number) {
-    const window = this.#windows.get(key);
-    if (window && window.endsAt <= nowMs) {
-      this.#windows.delete(key);
-      return undefined;
-    }
-    return window;
+    this.#windows = new CountWindows(maxKeys);
   }
 
   async hit(key: string, now: string, windowEndsAt: string): Promise<{ count: number; windowEndsAt: string }> {
-    let window = this.#live(key, Date.parse(now));
-    if (!window) {
-      if (this.#windows.size >= this.#maxKeys) this.#windows.delete(this.#windows.keys().next().value!);
-      window = { count: 0, endsAt: Date.parse(windowEndsAt) };
-      this.#windows.set(key, window);
-    }
+    const window = this.#windows.live(key, Date.parse(now)) ?? this.#windows.open(key, 0, Date.parse(windowEndsAt));
     window.count++;
     return { count: window.count, windowEndsAt: new Date(window.endsAt).toISOString() };
   }
 
   async undo(key: string): Promise<void> {
-    const window = this.#windows.get(key);
+    const window = this.#windows.live(key, Date.now());
     if (window && window.count > 0) window.count--;
   }
 
@@ -41,14 +27,14 @@ export class MemoryAttemptCounters implements AttemptCounterRepository {
   }
 
   async windowEnd(key: string, now: string): Promise<string | undefined> {
-    const window = this.#live(key, Date.parse(now));
+    const window = this.#windows.live(key, Date.parse(now));
     return window && new Date(window.endsAt).toISOString();
   }
 
   async extend(key: string, until: string): Promise<void> {
     const untilMs = Date.parse(until);
-    const window = this.#live(key, Date.now());
+    const window = this.#windows.live(key, Date.now());
     if (window) window.endsAt = Math.max(window.endsAt, untilMs);
-    else this.#windows.set(key, { count: 0, endsAt: untilMs });
+    else this.#windows.open(key, 0, untilMs);
   }
 }

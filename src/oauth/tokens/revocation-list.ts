@@ -1,7 +1,8 @@
 // Which access tokens are revoked, kept in memory so the bearer check needs no
-// store query. A revocation is written to the store, applied here at once, and
-// reaches other nodes (and the CLI's changes reach the server) by polling the
-// store every second.
+// store query. A revocation is written to the store and applied here at once;
+// once it commits, the other PostgreSQL nodes are told (NOTIFY) to read the
+// store now, and every node also reads it each second, which catches a lost
+// notification and the CLI's changes.
 //
 // Memory is bounded by what is live: an entry is forgotten once every token it
 // refuses has expired (swept each minute), change notices are heard and never
@@ -120,6 +121,8 @@ export class RevocationList implements ChangeFeed {
         const byValue = this.#entries.get(kind);
         // A later revocation of the same value keeps it.
         if (byValue?.get(value) === revokedAt) byValue.delete(value);
+        // With no entry left, the bearer check's shortcut (nothing revoked at all) applies again.
+        if (byValue?.size === 0) this.#entries.delete(kind);
       }
       this.#expiring.delete(due);
     }
@@ -131,9 +134,8 @@ export class RevocationList implements ChangeFeed {
   async refresh(since = this.#lastPoll - POLL_OVERLAP_MS): Promise<void> {
     const now = Date.now();
     const entries = await this.#store.revocations.listSince(new Date(Math.max(0, since)).toISOString(), new Date(now).toISOString());
-    const first = this.#lastPoll === 0;
     for (const entry of entries) {
-      if (this.#apply(entry) && !first) this.#onLag?.(Math.max(0, Date.now() - Date.parse(entry.createdAt)) / 1000);
+      if (this.#apply(entry)) this.#onLag?.(Math.max(0, Date.now() - Date.parse(entry.createdAt)) / 1000);
     }
     this.#lastPoll = now;
   }
